@@ -78,3 +78,11 @@ type Store interface {
 	AccessLog
 	Atomically(ctx context.Context, fn func(tx Store) error) error
 }
+
+// Entity kinds, as journal leaves and exports name them.
+const (
+	EntityChild    = "child"
+	EntityKeyEntry = "key_entry"
+	EntityStaff    = "staff"
+	EntityAccess   = "access"
+)
