@@ -253,8 +253,8 @@ func (n IDNumber) Kind() IDKind {
 }
 
 // BirthDate returns the birth date at 00:00 Beijing time (UTC+8). Every supported format
-// carries one; the old foreign format's 2-digit year is resolved as described at idOldYear
-// (00–23 → 2000s). False for the zero value.
+// carries one. The old foreign format has a 2-digit year, read as 2000–2023 for 00–23 (it
+// was last issued in 2023) and 1924–1999 otherwise. False for the zero value.
 func (n IDNumber) BirthDate() (time.Time, bool) {
 	s := string(n)
 	var y, m, d int

@@ -83,8 +83,8 @@ type Region struct {
 }
 
 // ValidRegionCode reports whether code has the shape of a statistical division code:
-// 6, 9 or 12 ASCII digits. A 9- or 12-digit code ending in "000" is rejected: that is its
-// parent's code padded, never a township or village of its own.
+// 6, 9 or 12 ASCII digits. Padded forms such as 360121100000 (a township written with 12
+// digits) are valid.
 func ValidRegionCode(code string) bool {
 	switch len(code) {
 	case 6, 9, 12:
@@ -96,16 +96,31 @@ func ValidRegionCode(code string) bool {
 			return false
 		}
 	}
-	return len(code) == 6 || code[len(code)-3:] != "000"
+	return true
+}
+
+// regionCanonical drops the "000" padding of a 12- or 9-digit code (360121100000 →
+// 360121100, 360121000000 → 360121): no township or village has suffix 000, so the
+// padded form always names the division above. Other strings are returned unchanged.
+func regionCanonical(code string) string {
+	if !ValidRegionCode(code) {
+		return code
+	}
+	for len(code) > 6 && code[len(code)-3:] == "000" {
+		code = code[:len(code)-3]
+	}
+	return code
 }
 
 // LevelOf returns the level a code's shape implies: 6 digits ending "0000" province,
 // ending "00" city, other 6-digit codes county; 9 digits township; 12 digits village.
+// Padding is read as such: 360121100000 is a township and 360121000000 a county.
 // LevelUnknown for a code ValidRegionCode rejects.
 func LevelOf(code string) Level {
 	if !ValidRegionCode(code) {
 		return LevelUnknown
 	}
+	code = regionCanonical(code)
 	switch len(code) {
 	case 9:
 		return LevelTownship
@@ -162,7 +177,7 @@ type Divisions struct {
 }
 
 // NewDivisions validates regions and indexes them. Rules: codes pass ValidRegionCode and
-// are unique; names are non-empty; a Level left unknown is taken from LevelOf(code), and
+// are stored without padding (360121100000 is kept as 360121100), then must be unique; names are non-empty; a Level left unknown is taken from LevelOf(code), and
 // a given Level must equal it; a non-empty Parent is present and exactly one level up,
 // except that a township may sit directly under a city that has no counties (不设区的
 // 地级市, e.g. Dongguan). An empty Parent makes a root, so a list may start at any level.
@@ -191,7 +206,10 @@ func LoadDivisions(r io.Reader) (*Divisions, error) {
 		return nil, &DivisionsError{Reason: "input larger than 256 MiB"}
 	}
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
-	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+	switch t := bytes.TrimLeft(data, " \t\r\n"); {
+	case len(t) == 0:
+		return nil, &DivisionsError{Reason: "empty input"}
+	case t[0] == '{':
 		return loadDivisionsJSON(data)
 	}
 	return loadDivisionsCSV(data)
@@ -247,9 +265,6 @@ func loadDivisionsCSV(data []byte) (*Divisions, error) {
 	cr.FieldsPerRecord = -1 // counted below, to name the line
 	cr.ReuseRecord = true
 	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, &DivisionsError{Reason: "empty input"}
-	}
 	if err != nil {
 		return nil, &DivisionsError{At: "line 1", Reason: "malformed CSV: " + err.Error()}
 	}
@@ -327,8 +342,9 @@ func buildDivisions(version string, in []Region, at func(i int) string) (*Divisi
 			return &DivisionsError{At: at(i), Code: regionClip(r.Code), Reason: fmt.Sprintf(format, args...)}
 		}
 		if !ValidRegionCode(r.Code) {
-			return nil, fail("malformed code (want 6, 9 or 12 digits, not ending in 000 when 9 or 12)")
+			return nil, fail("malformed code (want 6, 9 or 12 digits)")
 		}
+		r.Code = regionCanonical(r.Code)
 		if r.Name == "" {
 			return nil, fail("empty name")
 		}
@@ -342,6 +358,7 @@ func buildDivisions(version string, in []Region, at func(i int) string) (*Divisi
 		if r.Parent != "" && !ValidRegionCode(r.Parent) {
 			return nil, fail("malformed parent code")
 		}
+		r.Parent = regionCanonical(r.Parent)
 		if r.Parent == r.Code {
 			return nil, fail("region is its own parent")
 		}
@@ -407,9 +424,10 @@ func (d *Divisions) Version() string { return d.version }
 // Len returns the number of regions.
 func (d *Divisions) Len() int { return len(d.regions) }
 
-// Region returns the region with code.
+// Region returns the region with code; a padded code finds the same region
+// (360121100000 finds 360121100).
 func (d *Divisions) Region(code string) (Region, bool) {
-	i, ok := d.index[code]
+	i, ok := d.index[regionCanonical(code)]
 	if !ok {
 		return Region{}, false
 	}
@@ -421,13 +439,15 @@ func (d *Divisions) Region(code string) (Region, bool) {
 func (d *Divisions) ByName(name string) []Region { return d.pick(d.byName[name]) }
 
 // Children returns the regions whose parent is code, sorted by code.
-func (d *Divisions) Children(code string) []Region { return d.pick(d.children[code]) }
+func (d *Divisions) Children(code string) []Region {
+	return d.pick(d.children[regionCanonical(code)])
+}
 
 // Townships returns the township-level children of county (or of a city with no
 // counties), sorted by code.
 func (d *Divisions) Townships(county string) []Region {
 	var out []Region
-	for _, i := range d.children[county] {
+	for _, i := range d.children[regionCanonical(county)] {
 		if d.regions[i].Level == LevelTownship {
 			out = append(out, d.regions[i])
 		}
@@ -436,12 +456,14 @@ func (d *Divisions) Townships(county string) []Region {
 }
 
 // Within reports whether code is ancestor or lies under it, following Parent links
-// rather than code prefixes. False if code is malformed, or not known and different from
-// ancestor.
+// rather than code prefixes. Padded codes are read as their division (so a 12-digit
+// household-registration code works). False if either code is malformed, or code is not
+// known and differs from ancestor.
 func (d *Divisions) Within(ancestor, code string) bool {
 	if !ValidRegionCode(code) || !ValidRegionCode(ancestor) {
 		return false
 	}
+	ancestor, code = regionCanonical(ancestor), regionCanonical(code)
 	// Each step goes at least one level up, so the walk ends within the five levels.
 	for range len(levelNames) {
 		if code == ancestor {
