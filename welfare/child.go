@@ -123,7 +123,7 @@ type Child struct {
 	Vagrant          bool        `json:"vagrant,omitempty"`        // 流浪
 	HelpRequested    *Date       `json:"help_requested,omitempty"` // 主动提出救助帮扶需求, the day asked
 
-	Status    StatusSnapshot   `json:"status"`
+	Status    StatusSnapshot   `json:"status" validate:"dive"`
 	Lifecycle []LifecycleEvent `json:"lifecycle"`
 	// MergedInto is set on a record found to duplicate another; both histories are kept.
 	MergedInto *uuid.UUID `json:"merged_into,omitempty"`

@@ -130,7 +130,7 @@ type KeyEntry struct {
 	Opened    Date        `json:"opened"`
 	OpenedBy  string      `json:"opened_by"`
 	Evidence  []string    `json:"evidence,omitempty"` // references to documents, visits, screenings
-	ReviewDue Date        `json:"review_due,omitempty"`
+	ReviewDue Date        `json:"review_due,omitzero"`
 	Reviews   []Date      `json:"reviews,omitempty"`
 	Closed    *Date       `json:"closed,omitempty"`
 	CloseNote string      `json:"close_note,omitempty"`

@@ -51,5 +51,5 @@ func Example() {
 	// ledger entries: 774
 	// ledger gaps: 65
 	// team (TM-1) met: true
-	// fingerprint: 68ec011081624810
+	// fingerprint: 3a77d0e14766ae01
 }
