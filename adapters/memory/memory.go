@@ -398,7 +398,9 @@ func (v *view) CreateChild(ctx context.Context, c *welfare.Child) error {
 	if err := v.canCreateChild(rec, nil); err != nil {
 		return err
 	}
-	v.putChild(rec)
+	if err := v.putChild(ctx, rec); err != nil {
+		return err
+	}
 	c.Version = 1
 	return nil
 }
@@ -434,9 +436,14 @@ func (v *view) canCreateChild(c *welfare.Child, seen *batchSeen) error {
 	return nil
 }
 
-func (v *view) putChild(c *welfare.Child) {
+// putChild journals c and stores it; on a journal failure nothing changes.
+func (v *view) putChild(ctx context.Context, c *welfare.Child) error {
+	if err := v.journal(ctx, welfare.EntityChild, c.AreaCode, c.ID, c.Version, c, c.UpdatedBy); err != nil {
+		return err
+	}
 	v.logUndo(undo{kind: undoChild, id: c.ID, child: v.st.children[c.ID]})
 	v.st.setChild(c.ID, newChildRec(c))
+	return nil
 }
 
 func (v *view) CreateChildren(ctx context.Context, cs []*welfare.Child) error {
@@ -466,8 +473,16 @@ func (v *view) CreateChildren(ctx context.Context, cs []*welfare.Child) error {
 			return err
 		}
 	}
-	for _, c := range recs {
-		v.putChild(c)
+	mark := v.journalMark(recs[0].AreaCode)
+	for i, c := range recs {
+		if err := v.putChild(ctx, c); err != nil {
+			// Undo the batch's earlier members outside a transaction too: all or none.
+			for _, done := range recs[:i] {
+				v.st.setChild(done.ID, nil)
+			}
+			v.journalRewind(recs[0].AreaCode, mark)
+			return err
+		}
 	}
 	for _, c := range cs {
 		c.Version = 1
@@ -515,7 +530,9 @@ func (v *view) UpdateChild(ctx context.Context, c *welfare.Child) error {
 	if _, ok := v.st.numberHolder(rec); ok {
 		return fmt.Errorf("memory: update child %s: identity number held by another child of the area: %w", c.ID, welfare.ErrDuplicate)
 	}
-	v.putChild(rec)
+	if err := v.putChild(ctx, rec); err != nil {
+		return err
+	}
 	c.Version = rec.Version
 	return nil
 }
@@ -690,14 +707,20 @@ func (v *view) CreateKeyEntry(ctx context.Context, e *welfare.KeyEntry) error {
 	if _, ok := v.st.entries[e.ID]; ok {
 		return fmt.Errorf("memory: create key entry %s: id exists: %w", e.ID, welfare.ErrConflict)
 	}
-	v.putEntry(rec)
+	if err := v.putEntry(ctx, rec); err != nil {
+		return err
+	}
 	e.Version = 1
 	return nil
 }
 
-func (v *view) putEntry(e *welfare.KeyEntry) {
+func (v *view) putEntry(ctx context.Context, e *welfare.KeyEntry) error {
+	if err := v.journal(ctx, welfare.EntityKeyEntry, e.AreaCode, e.ID, e.Version, e, e.UpdatedBy); err != nil {
+		return err
+	}
 	v.logUndo(undo{kind: undoEntry, id: e.ID, entry: v.st.entries[e.ID]})
 	v.st.setEntry(e.ID, e)
+	return nil
 }
 
 func (v *view) GetKeyEntry(ctx context.Context, id uuid.UUID) (*welfare.KeyEntry, error) {
@@ -737,7 +760,9 @@ func (v *view) UpdateKeyEntry(ctx context.Context, e *welfare.KeyEntry) error {
 	case cur.AreaCode != e.AreaCode:
 		return areaChanged()
 	}
-	v.putEntry(rec)
+	if err := v.putEntry(ctx, rec); err != nil {
+		return err
+	}
 	e.Version = rec.Version
 	return nil
 }
@@ -788,14 +813,20 @@ func (v *view) CreateStaff(ctx context.Context, m *welfare.Staff) error {
 	if _, ok := v.st.staff[m.ID]; ok {
 		return fmt.Errorf("memory: create staff %s: id exists: %w", m.ID, welfare.ErrConflict)
 	}
-	v.putStaff(rec)
+	if err := v.putStaff(ctx, rec); err != nil {
+		return err
+	}
 	m.Version = 1
 	return nil
 }
 
-func (v *view) putStaff(m *welfare.Staff) {
+func (v *view) putStaff(ctx context.Context, m *welfare.Staff) error {
+	if err := v.journal(ctx, welfare.EntityStaff, m.AreaCode, m.ID, m.Version, m, m.UpdatedBy); err != nil {
+		return err
+	}
 	v.logUndo(undo{kind: undoStaff, id: m.ID, staff: v.st.staff[m.ID]})
 	v.st.setStaff(m.ID, m)
+	return nil
 }
 
 func (v *view) GetStaff(ctx context.Context, id uuid.UUID) (*welfare.Staff, error) {
@@ -835,7 +866,9 @@ func (v *view) UpdateStaff(ctx context.Context, m *welfare.Staff) error {
 	case cur.AreaCode != m.AreaCode:
 		return areaChanged()
 	}
-	v.putStaff(rec)
+	if err := v.putStaff(ctx, rec); err != nil {
+		return err
+	}
 	m.Version = rec.Version
 	return nil
 }
@@ -875,6 +908,13 @@ func (v *view) RecordAccess(ctx context.Context, r welfare.AccessRecord) error {
 	}
 	defer v.unlock()
 	r.At = welfare.StoreTime(r.At)
+	area := ""
+	if c := v.st.children[r.ChildID]; c != nil {
+		area = c.c.AreaCode
+	}
+	if err := v.journal(ctx, welfare.EntityAccess, area, r.ID, 1, r, r.StaffID.String()); err != nil {
+		return err
+	}
 	seq := v.st.addAccess(r)
 	v.logUndo(undo{kind: undoAccess, id: r.ChildID, seq: seq})
 	return nil

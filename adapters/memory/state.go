@@ -3,6 +3,7 @@ package memory
 import (
 	"slices"
 
+	"github.com/childwelfare/liudong/audit/journal"
 	"github.com/childwelfare/liudong/welfare"
 	"github.com/google/uuid"
 )
@@ -63,6 +64,9 @@ type state struct {
 
 	access map[uuid.UUID][]accessRec // per child, ordered by cmpAccess
 	seq    uint64
+
+	clock    welfare.Clock
+	journals map[string]*journal.MemoryStorage // per area
 }
 
 func newState() *state {
@@ -76,6 +80,8 @@ func newState() *state {
 		staff:       map[uuid.UUID]*welfare.Staff{},
 		staffOrder:  map[string]*index[uuid.UUID]{},
 		access:      map[uuid.UUID][]accessRec{},
+		clock:       welfare.SystemClock{},
+		journals:    map[string]*journal.MemoryStorage{},
 	}
 }
 
@@ -217,6 +223,8 @@ type undo struct {
 	entry *welfare.KeyEntry
 	staff *welfare.Staff
 	seq   uint64
+	area  string // undoJournal: the log to cut back …
+	size  int64  // … to this many leaves
 }
 
 type undoKind uint8
@@ -226,6 +234,7 @@ const (
 	undoEntry
 	undoStaff
 	undoAccess
+	undoJournal
 )
 
 // rollback applies log in reverse.
@@ -241,6 +250,9 @@ func (s *state) rollback(log []undo) {
 			s.setStaff(u.id, u.staff)
 		case undoAccess:
 			s.removeAccess(u.id, u.seq)
+		case undoJournal:
+			_ = s.journals[u.area].Truncate(u.size) // cannot fail: size was the log's length
+
 		}
 	}
 }

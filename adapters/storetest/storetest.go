@@ -42,9 +42,15 @@
 // # Capabilities
 //
 // Checks that apply only to some stores are chosen by interface assertion on the store
-// the harness returns, and skipped otherwise. The journal checks (every write journaled
-// in the same transaction, DESIGN "Ports") will be added here in this way once the
-// journal port is declared; until then the Journal subtest skips.
+// the harness returns, and skipped otherwise.
+//
+// # Journal
+//
+// Every store journals every write (DESIGN "Ports"): the store must implement Journaled,
+// and each committed write appends exactly one leaf per record to the log of the
+// record's area — kind, ID, the version written and journal.RecordHash of the record as
+// the store hands it back — while a failed or rolled-back write appends none. Access
+// records are journaled in the log of the child's area with version 1.
 package storetest
 
 import (
@@ -109,7 +115,9 @@ func init() {
 		{"Staff/CRUD", testStaffCRUD},
 		{"Staff/Members", testStaffMembers},
 		{"Access/Order", testAccessOrder},
-		{"Journal", testJournal},
+		{"Journal/EveryWrite", testJournalEveryWrite},
+		{"Journal/NothingOnFailure", testJournalNothingOnFailure},
+		{"Journal/Verifies", testJournalVerifies},
 	}
 }
 
@@ -126,14 +134,6 @@ func Run(t *testing.T, h Harness) {
 			c.fn(t, s)
 		})
 	}
-}
-
-// testJournal is where the journal conformance checks will go: when the journal port is
-// declared, a store offering it (detected by interface assertion on s) must show one
-// journal entry per committed write and none for rolled-back ones.
-func testJournal(t *testing.T, s welfare.Store) {
-	_ = s
-	t.Skip("journal port not declared yet: no journal checks")
 }
 
 func bg() context.Context { return context.Background() }
