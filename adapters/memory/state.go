@@ -67,6 +67,10 @@ type state struct {
 
 	clock    welfare.Clock
 	journals map[string]*journal.MemoryStorage // per area
+
+	// Tables of later domains, each defined in its own file.
+	visits    visitTables
+	screening screeningTables
 }
 
 func newState() *state {
@@ -225,6 +229,7 @@ type undo struct {
 	seq   uint64
 	area  string // undoJournal: the log to cut back …
 	size  int64  // … to this many leaves
+	fn    func() // undoFunc: restores whatever a domain table's write changed
 }
 
 type undoKind uint8
@@ -235,6 +240,7 @@ const (
 	undoStaff
 	undoAccess
 	undoJournal
+	undoFunc
 )
 
 // rollback applies log in reverse.
@@ -250,6 +256,8 @@ func (s *state) rollback(log []undo) {
 			s.setStaff(u.id, u.staff)
 		case undoAccess:
 			s.removeAccess(u.id, u.seq)
+		case undoFunc:
+			u.fn()
 		case undoJournal:
 			_ = s.journals[u.area].Truncate(u.size) // cannot fail: size was the log's length
 

@@ -77,10 +77,12 @@ func Cases() []string {
 	return out
 }
 
+// cases holds every subtest; each domain's cases live in their own file and are
+// appended by that file's init.
 var cases []testCase
 
 func init() {
-	cases = []testCase{
+	cases = append(cases, []testCase{
 		{"Child/RoundTripFull", testChildRoundTripFull},
 		{"Child/RoundTripMinimal", testChildRoundTripMinimal},
 		{"Child/NilVersusEmpty", testChildNilVersusEmpty},
@@ -118,7 +120,7 @@ func init() {
 		{"Journal/EveryWrite", testJournalEveryWrite},
 		{"Journal/NothingOnFailure", testJournalNothingOnFailure},
 		{"Journal/Verifies", testJournalVerifies},
-	}
+	}...)
 }
 
 // Run runs the conformance suite against the stores h creates, one fresh store per
