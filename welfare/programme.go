@@ -28,6 +28,7 @@ type Programme struct {
 	KeyCategories    []KeyCategoryRule `json:"key_categories" validate:"min=1,dive"` // MS-2
 	RiskTiers        []RiskTier        `json:"risk_tiers" validate:"dive"`
 	Visits           VisitRules        `json:"visits"`     // VS-1..VS-3
+	Screening        ScreeningRules    `json:"screening"`  // PS-1, PS-2
 	Activities       ActivityRules     `json:"activities"` // CA-1..CA-3, PT-1
 	Casework         CaseworkRules     `json:"casework"`   // CS-2
 	Team             TeamRule          `json:"team"`       // TM-1
@@ -48,6 +49,9 @@ type VisitQuota struct {
 	Period   string `json:"period" validate:"required,oneof=project month quarter"`
 	Min      int    `json:"min" validate:"gte=1"`
 	Mode     string `json:"mode" validate:"required"` // "any" or a visit mode ("home", "phone", "video", …)
+	// RequireEvidence lists evidence kinds a visit must carry to count towards the quota
+	// (e.g. "photo" for home visits, VS-7); empty: every completed visit counts.
+	RequireEvidence []string `json:"require_evidence,omitempty"`
 }
 
 // VisitRules holds the visit quotas (探视巡访). The visit package interprets them.
@@ -56,6 +60,65 @@ type VisitRules struct {
 	// HomeShare: minimum share of children with at least one home visit (VS-2).
 	HomeShare decimal.Decimal `json:"home_share"`
 	Modes     []string        `json:"modes" validate:"min=1"`
+	// PartialMonth says when a monthly quota applies to a month the child is in the
+	// category for only part of: "any_day" (due if in the category on any day of the
+	// month) or "min_days" (due if in it for at least PartialMonthMinDays days).
+	PartialMonth        string `json:"partial_month" validate:"oneof=any_day min_days"`
+	PartialMonthMinDays int    `json:"partial_month_min_days" validate:"gte=0,lte=31"`
+	// DueSoonDays is the worklist horizon: a visit due within this many days is "due soon".
+	DueSoonDays int `json:"due_soon_days" validate:"gte=0"`
+	// FutureToleranceMinutes bounds how far in the future a visit's times may lie.
+	FutureToleranceMinutes int         `json:"future_tolerance_minutes" validate:"gte=0"`
+	Signals                SignalRules `json:"signals"`
+}
+
+// SignalRules are the thresholds of the perfunctory-visit signals (SR-5, AC-3, DOMAIN §7).
+// A signal is evidence for a person to confirm or dismiss, never a verdict.
+type SignalRules struct {
+	MinMinutes            map[string]int  `json:"min_minutes"`                         // per mode: shorter is "too short"
+	GeofenceMeters        float64         `json:"geofence_meters"`                     // home visits farther from the child's address
+	RepeatCoordinates     int             `json:"repeat_coordinates"`                  // the same exact point on this many visits of a worker
+	OverlapMinutes        int             `json:"overlap_minutes"`                     // one worker in two visits at once for at least this long
+	MaxSpeedKmh           float64         `json:"max_speed_kmh"`                       // between a worker's consecutive visits
+	LateEntryHours        int             `json:"late_entry_hours"`                    // received this long after the visit ended
+	BurstCount            int             `json:"burst_count"`                         // this many records entered …
+	BurstMinutes          int             `json:"burst_minutes"`                       // … within this many minutes
+	EndOfPeriodDays       int             `json:"end_of_period_days"`                  // the last days of a period …
+	EndOfPeriodShare      decimal.Decimal `json:"end_of_period_share"`                 // … holding more than this share of a worker's visits
+	CallToleranceSeconds  int             `json:"call_tolerance_seconds"`              // phone/video length vs the call record
+	PerceptualHashMaxBits int             `json:"perceptual_hash_max_bits"`            // Hamming distance of "the same" photo
+	NoteShingle           int             `json:"note_shingle" validate:"gte=1,lte=5"` // character n-gram size
+	NoteJaccard           decimal.Decimal `json:"note_jaccard"`                        // cloned notes at or above this similarity
+	NoteMinRunes          int             `json:"note_min_runes"`                      // shorter notes are not compared
+	OutlierZ              decimal.Decimal `json:"outlier_z"`                           // modified z-score bound
+}
+
+// ScreeningRules are the programme's mental-health screening policy (PS-1, PS-2, CS-1).
+// DOMAIN §10: no national rule fixes these numbers; they are programme policy.
+type ScreeningRules struct {
+	// RescreenMonths: a screened child is due again this many months after the last session.
+	RescreenMonths int `json:"rescreen_months" validate:"gte=0"`
+	// ReferralDays: an abnormal result is referred to the counsellor within this many days
+	// (0: the same day).
+	ReferralDays int `json:"referral_days" validate:"gte=0"`
+	// Levels are the risk levels from lowest to highest.
+	Levels []string `json:"levels" validate:"min=1"`
+	// AbnormalFrom is the lowest level counted as abnormal (proposes the ledger category
+	// 心理和行为异常 and a referral).
+	AbnormalFrom string `json:"abnormal_from" validate:"required"`
+	// RiskLevels maps an instrument's band to a risk level; unlisted bands take the
+	// instrument's built-in default.
+	RiskLevels []RiskLevelRule `json:"risk_levels,omitempty" validate:"dive"`
+	// MinimalChange per instrument ID: a total changing by less is "unchanged".
+	MinimalChange map[string]int `json:"minimal_change,omitempty"`
+}
+
+// RiskLevelRule maps one band of one instrument's scale to a risk level.
+type RiskLevelRule struct {
+	Instrument string `json:"instrument" validate:"required"`
+	Scale      string `json:"scale" validate:"required"` // "total" or a subscale ID
+	Band       string `json:"band" validate:"required"`
+	Level      string `json:"level" validate:"required"`
 }
 
 // ActivityRules holds the group-activity and policy-talk minimums.
@@ -142,10 +205,28 @@ func Nanchang2025() *Programme {
 		Visits: VisitRules{
 			Quotas: []VisitQuota{
 				{ID: "VS-1", Category: "all", Period: "project", Min: 1, Mode: "any"},
-				{ID: "VS-3", Category: "key", Period: "month", Min: 1, Mode: "home"},
+				{ID: "VS-3", Category: "key", Period: "month", Min: 1, Mode: "home", RequireEvidence: []string{"photo"}},
 			},
-			HomeShare: d("0.5"),
-			Modes:     []string{"home", "phone", "video"},
+			HomeShare:              d("0.5"),
+			Modes:                  []string{"home", "phone", "video"},
+			PartialMonth:           "min_days",
+			PartialMonthMinDays:    15,
+			DueSoonDays:            7,
+			FutureToleranceMinutes: 10,
+			Signals: SignalRules{
+				MinMinutes:     map[string]int{"home": 15, "phone": 5, "video": 5},
+				GeofenceMeters: 500, RepeatCoordinates: 3, OverlapMinutes: 1, MaxSpeedKmh: 80,
+				LateEntryHours: 72, BurstCount: 10, BurstMinutes: 30,
+				EndOfPeriodDays: 10, EndOfPeriodShare: d("0.5"), CallToleranceSeconds: 60,
+				PerceptualHashMaxBits: 6, NoteShingle: 3, NoteJaccard: d("0.8"), NoteMinRunes: 20,
+				OutlierZ: d("3.5"),
+			},
+		},
+		Screening: ScreeningRules{
+			RescreenMonths: 6, ReferralDays: 7,
+			Levels:        []string{"green", "yellow", "orange", "red"},
+			AbnormalFrom:  "orange",
+			MinimalChange: map[string]int{"phq9": 5, "phqa": 5, "gad7": 4},
 		},
 		Activities: ActivityRules{MinActivities: 5, MinParticipants: 20, PolicyTalksPerQuarter: 1,
 			FestivalActivities: true, PublicityWithinDays: 1},

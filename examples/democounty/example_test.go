@@ -51,5 +51,5 @@ func Example() {
 	// ledger entries: 774
 	// ledger gaps: 65
 	// team (TM-1) met: true
-	// fingerprint: 3a77d0e14766ae01
+	// fingerprint: e750f39fe82a70f0
 }
