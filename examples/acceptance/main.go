@@ -9,7 +9,11 @@
 //
 // Usage:
 //
-//	go run ./examples/acceptance [-asof 2025-06-30] [-seed 2025] [-json]
+//	go run ./examples/acceptance [-db path-or-DSN] [-asof 2025-06-30] [-seed 2025] [-json]
+//
+// The default database is an embedded SQLite file in the user's cache directory,
+// created and seeded on first run and reused after; -db chooses another file, a
+// PostgreSQL or MySQL DSN, or "memory".
 package main
 
 import (
@@ -33,6 +37,7 @@ func main() {
 }
 
 type config struct {
+	db     string
 	asOf   welfare.Date
 	seed   uint64
 	asJSON bool
@@ -42,6 +47,7 @@ func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("acceptance", flag.ContinueOnError)
 	asOf := fs.String("asof", democounty.DefaultAsOf().String(), "day of the check, YYYY-MM-DD (Beijing)")
 	seed := fs.Uint64("seed", democounty.DefaultSeed, "seed of the synthetic demo county")
+	db := fs.String("db", "", `database: a SQLite file path, a PostgreSQL URL (postgres://…), a MySQL DSN (user@tcp(host:3306)/db), or "memory"; default: an embedded SQLite file in the user cache directory`)
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the Chinese report")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -50,7 +56,11 @@ func parseFlags(args []string) (config, error) {
 	if err != nil {
 		return config{}, fmt.Errorf("-asof: %w", err)
 	}
-	return config{asOf: d, seed: *seed, asJSON: *asJSON}, nil
+	cfg := config{db: *db, asOf: d, seed: *seed, asJSON: *asJSON}
+	if cfg.db == "" {
+		cfg.db = defaultDB(cfg.seed)
+	}
+	return cfg, nil
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -62,6 +72,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer env.close()
 	rep, err := buildReport(ctx, env, cfg.asOf)
 	if err != nil {
 		return err
@@ -77,8 +88,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 // env is an opened store with the demo county's registry and the auditor acting.
 type env struct {
 	reg     *welfare.Registry
+	store   welfare.Store
 	auditor welfare.Actor
 	source  string
+	close   func() error
 }
 
 // clockAt is the acceptance run's clock: the check day at 18:00 Beijing time, so that a

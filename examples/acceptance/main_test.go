@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,9 +15,11 @@ import (
 )
 
 func TestMainReport(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), nil, &out))
+	require.NoError(t, run(context.Background(), []string{"-db", db}, &out))
 	s := out.String()
+	assert.Contains(t, s, "首次运行：已写入合成示例县")
 	for _, want := range []string{
 		"2025年南昌市流动儿童动态监测和关爱服务试点",
 		"统计日 2025-06-30",
@@ -30,15 +33,32 @@ func TestMainReport(t *testing.T) {
 		assert.Contains(t, s, want)
 	}
 
-	// Same flags, same report, byte for byte.
+	// A second run reuses the file, duplicates nothing and reports the same figures.
 	var again bytes.Buffer
-	require.NoError(t, run(context.Background(), nil, &again))
-	assert.Equal(t, s, again.String())
+	require.NoError(t, run(context.Background(), []string{"-db", db}, &again))
+	assert.Contains(t, again.String(), "复用已有数据")
+	assert.Equal(t, strings.Replace(s, "首次运行：已写入合成示例县，种子 2025", "复用已有数据", 1), again.String())
+
+	// The memory store gives the same figures.
+	var mem bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-db", "memory"}, &mem))
+	assert.Equal(t, figures(s), figures(mem.String()))
+}
+
+// figures drops the line naming the data source.
+func figures(report string) string {
+	var keep []string
+	for _, line := range strings.Split(report, "\n") {
+		if !strings.HasPrefix(line, "数据来源") {
+			keep = append(keep, line)
+		}
+	}
+	return strings.Join(keep, "\n")
 }
 
 func TestMainJSON(t *testing.T) {
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), []string{"-json", "-asof", "2025-09-30"}, &out))
+	require.NoError(t, run(context.Background(), []string{"-json", "-db", "memory", "-asof", "2025-09-30"}, &out))
 	var got struct {
 		AsOf   string `json:"as_of"`
 		Census struct {
@@ -59,8 +79,11 @@ func TestMainJSON(t *testing.T) {
 }
 
 func TestMainBadFlags(t *testing.T) {
-	err := run(context.Background(), []string{"-asof", "2025-13-01"}, &bytes.Buffer{})
+	err := run(context.Background(), []string{"-db", "memory", "-asof", "2025-13-01"}, &bytes.Buffer{})
 	require.Error(t, err)
 	assert.True(t, strings.HasPrefix(err.Error(), "-asof"))
 	require.Error(t, run(context.Background(), []string{"-nope"}, &bytes.Buffer{}))
+	err = run(context.Background(), []string{"-db", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"}, &bytes.Buffer{})
+	require.Error(t, err, "an unreachable database is a clear error")
+	assert.NotContains(t, err.Error(), "panic")
 }

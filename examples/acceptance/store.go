@@ -2,33 +2,101 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/childwelfare/liudong/adapters/memory"
+	"github.com/childwelfare/liudong/adapters/sqlstore"
 	"github.com/childwelfare/liudong/examples/democounty"
 	"github.com/childwelfare/liudong/welfare"
 )
 
-// openDemo generates the demo county, loads it into a memory store and returns the
-// registry with the first auditor acting.
+// defaultDB is the embedded SQLite database the command creates on first run and reuses
+// after: in the user's cache directory, one file per demo seed.
+func defaultDB(seed uint64) string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "liudong", fmt.Sprintf("demo-%d.db", seed))
+}
+
+// openDemo opens the store cfg.db names ("memory" for an in-memory store), seeds it with
+// the demo county if it holds no child of the county yet (one transaction: all or
+// nothing), and returns the registry with the first auditor acting.
 func openDemo(ctx context.Context, cfg config) (*env, error) {
 	county, err := democounty.Generate(democounty.Options{Seed: cfg.seed})
 	if err != nil {
 		return nil, err
 	}
-	store := memory.New()
-	if _, err := democounty.Load(ctx, store, county); err != nil {
+	// Journal leaves of the seed load carry the survey day, so the file is reproducible.
+	storeClock := clockAt(county.AsOf)
+	var (
+		store  welfare.Store
+		source string
+		closer func() error
+	)
+	switch cfg.db {
+	case "memory":
+		store, source = memory.NewWithOptions(memory.Options{Clock: storeClock}), "内存存储"
+		closer = func() error { return nil }
+	default:
+		if !strings.Contains(cfg.db, "://") && !strings.Contains(cfg.db, "@tcp(") {
+			if err := os.MkdirAll(filepath.Dir(cfg.db), 0o755); err != nil {
+				return nil, fmt.Errorf("database directory: %w", err)
+			}
+		}
+		s, db, err := sqlstore.OpenDSN(ctx, cfg.db, sqlstore.Options{Clock: storeClock})
+		if err != nil {
+			return nil, err
+		}
+		store, closer = s, db.Close
+		source = fmt.Sprintf("%s 数据库 %s", s.Dialect(), redactDSN(cfg.db))
+	}
+	loaded, err := democounty.Load(ctx, store, county)
+	if err != nil {
+		_ = closer()
 		return nil, err
+	}
+	if loaded {
+		source += fmt.Sprintf("（首次运行：已写入合成示例县，种子 %d）", cfg.seed)
+	} else {
+		source += "（复用已有数据）"
 	}
 	reg, err := welfare.NewRegistry(store, county.Programme, welfare.Options{
 		Clock: clockAt(cfg.asOf), IDs: welfare.NewSeededIDs(cfg.seed), Divisions: county.Divisions})
 	if err != nil {
+		_ = closer()
 		return nil, err
 	}
-	for _, s := range county.Staff {
-		if s.Role == welfare.RoleAuditor {
-			return &env{reg: reg, auditor: welfare.ActorOf(s), source: fmt.Sprintf("合成示例县（种子 %d，内存存储）", cfg.seed)}, nil
+	for s, err := range store.StaffMembers(ctx, county.Programme.Area.Code) {
+		if err != nil {
+			_ = closer()
+			return nil, err
+		}
+		if s.Role == welfare.RoleAuditor && s.Active {
+			return &env{reg: reg, store: store, auditor: welfare.ActorOf(s), source: source, close: closer}, nil
 		}
 	}
-	return nil, fmt.Errorf("the demo county has no auditor")
+	_ = closer()
+	return nil, errors.New("no active purchaser auditor (采购人验收人员) is registered in the database")
+}
+
+// redactDSN drops a password from a DSN before it is printed.
+func redactDSN(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	if at < 0 {
+		return dsn
+	}
+	userinfo := dsn[:at]
+	if i := strings.Index(userinfo, "://"); i >= 0 {
+		userinfo = userinfo[i+3:]
+	}
+	if c := strings.IndexByte(userinfo, ':'); c >= 0 {
+		return strings.Replace(dsn, userinfo, userinfo[:c]+":***", 1)
+	}
+	return dsn
 }
