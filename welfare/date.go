@@ -25,13 +25,33 @@ func DateOf(t time.Time) Date {
 	return Date{y, m, d}
 }
 
-// ParseDate parses "2006-01-02".
+// ParseDate parses "2006-01-02". Store scans decode many dates, so the common form is
+// parsed by hand; the calendar check is time.Date's normalisation.
 func ParseDate(s string) (Date, error) {
-	t, err := time.ParseInLocation(time.DateOnly, s, beijing)
-	if err != nil {
-		return Date{}, fmt.Errorf("welfare: date must be YYYY-MM-DD: %w", ErrInvalid)
+	bad := fmt.Errorf("welfare: date must be YYYY-MM-DD: %w", ErrInvalid)
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return Date{}, bad
 	}
-	return DateOf(t), nil
+	num := func(b string) (int, bool) {
+		n := 0
+		for i := 0; i < len(b); i++ {
+			if b[i] < '0' || b[i] > '9' {
+				return 0, false
+			}
+			n = n*10 + int(b[i]-'0')
+		}
+		return n, true
+	}
+	y, ok1 := num(s[:4])
+	m, ok2 := num(s[5:7])
+	d, ok3 := num(s[8:])
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > 31 {
+		return Date{}, bad
+	}
+	if t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC); t.Day() != d {
+		return Date{}, bad // e.g. 30 February
+	}
+	return Date{y, time.Month(m), d}, nil
 }
 
 // IsZero reports whether d is unset.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -344,4 +345,21 @@ func TestValidatorCustomTags(t *testing.T) {
 	assert.True(t, ve.Has("Residence.Township"))
 	assert.NotContains(t, err.Error(), "12345")
 	assert.NotContains(t, err.Error(), "1997")
+}
+
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"2025-01-31", "2024-02-29", "2025-02-29", "0000-00-00", "2025-1-01", "９０２５-01-01"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDate(s)
+		std, stdErr := time.Parse(time.DateOnly, s)
+		if (err == nil) != (stdErr == nil) {
+			t.Fatalf("ParseDate(%q) err=%v, time.Parse err=%v", s, err, stdErr)
+		}
+		if err == nil {
+			require.Equal(t, s, d.String())
+			require.Equal(t, std.Day(), d.Day)
+		}
+	})
 }

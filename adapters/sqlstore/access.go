@@ -26,16 +26,16 @@ purpose, access_action) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 WHERE child_id = ? AND (at_us > ? OR (at_us = ? AND seq > ?)) ORDER BY at_us, seq LIMIT ?`
 )
 
-// lastSeq is the last access sequence number handed out: nanoseconds since the epoch,
-// made strictly increasing, so records are ordered as recorded within a process and
-// by clock across processes.
-var lastSeq atomic.Int64
+// accessSeq hands out access sequence numbers: nanoseconds since the epoch, made
+// strictly increasing, so records are ordered as recorded within a store and by clock
+// across processes.
+type accessSeq struct{ last atomic.Int64 }
 
-func nextSeq() int64 {
+func (q *accessSeq) next() int64 {
 	for {
-		last := lastSeq.Load()
+		last := q.last.Load()
 		next := max(time.Now().UnixNano(), last+1)
-		if lastSeq.CompareAndSwap(last, next) {
+		if q.last.CompareAndSwap(last, next) {
 			return next
 		}
 	}
@@ -61,7 +61,7 @@ func (s *Store) RecordAccess(ctx context.Context, r welfare.AccessRecord) error 
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return s.wrap("record access", err)
 		}
-		_, err = t.q.ExecContext(ctx, s.d.q(insertAccessRecord), area, idArg(rec.ChildID), micros(rec.At), nextSeq(),
+		_, err = t.q.ExecContext(ctx, s.d.q(insertAccessRecord), area, idArg(rec.ChildID), micros(rec.At), s.seq.next(),
 			idArg(rec.ID), idArg(rec.StaffID), string(rec.Role), rec.Purpose, rec.Action)
 		if err != nil {
 			return s.wrap("record access", err)

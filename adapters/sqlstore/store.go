@@ -85,7 +85,8 @@ type Store struct {
 	db   *sql.DB
 	d    Dialect
 	opts Options
-	t    *txn // nil outside a transaction
+	seq  *accessSeq // shared by the transaction-bound copies
+	t    *txn       // nil outside a transaction
 }
 
 var _ welfare.Store = (*Store)(nil)
@@ -105,7 +106,7 @@ func Open(ctx context.Context, db *sql.DB, d Dialect, opts Options) (*Store, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, d: d, opts: opts.withDefaults()}
+	s := &Store{db: db, d: d, opts: opts.withDefaults(), seq: &accessSeq{}}
 	if err := db.PingContext(ctx); err != nil {
 		return nil, s.wrap("connect", err)
 	}
@@ -418,7 +419,7 @@ func (s *Store) Atomically(ctx context.Context, fn func(tx welfare.Store) error)
 		return s.savepoint(ctx, fn)
 	}
 	err := s.runTx(ctx, func(t *txn) error {
-		return fn(&Store{db: s.db, d: s.d, opts: s.opts, t: t})
+		return fn(&Store{db: s.db, d: s.d, opts: s.opts, seq: s.seq, t: t})
 	})
 	return s.conflictIfTransient(err)
 }
