@@ -71,6 +71,7 @@ type state struct {
 	// Tables of later domains, each defined in its own file.
 	visits    visitTables
 	screening screeningTables
+	casework  caseworkTables
 }
 
 func newState() *state {
