@@ -54,13 +54,14 @@ type DueChild struct {
 // request — unless a session since the reason arose answered it — and every screened
 // child whose rescreen date (last session + ScreeningRules.RescreenMonths; 0 turns
 // rescreening off) has come. Sessions and requests dated after asOf are ignored. The
-// list is ordered by due date, then child ID. The actor needs PermRecord.
+// list is ordered by due date, then child ID. The actor needs PermReadLevel: the list
+// names reasons, never answers or scores.
 //
 // The children, the ledger, the sessions and the requests of the area are streamed
 // together in child-ID order, so memory grows with the children due, not the area.
 func (s *Service) Due(ctx context.Context, actor welfare.Actor, asOf welfare.Date) ([]DueChild, error) {
 	area := s.prog.Area.Code
-	if err := s.allow(actor, PermRecord, actor.Scope); err != nil {
+	if err := s.allow(actor, PermReadLevel, actor.Scope); err != nil {
 		return nil, err
 	}
 	region := ""

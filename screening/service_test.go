@@ -465,6 +465,10 @@ func TestDue(t *testing.T) {
 	assert.Empty(t, due)
 
 	_, err = f.svc.Due(f.ctx, f.director, today)
+	assert.NoError(t, err, "a director sees who in the village is due: reasons, never answers")
+	volunteer := f.director
+	volunteer.Role = welfare.RoleVolunteer
+	_, err = f.svc.Due(f.ctx, volunteer, today)
 	assert.ErrorIs(t, err, welfare.ErrOutOfScope)
 }
 

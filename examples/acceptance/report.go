@@ -26,6 +26,7 @@ type report struct {
 	LedgerGaps []welfare.LedgerGap `json:"ledger_gaps"`
 	ExitsDue   []welfare.ExitDue   `json:"exits_due"`
 	Team       welfare.TeamCheck   `json:"team"`
+	Screening  *screeningSummary   `json:"screening"`
 }
 
 func buildReport(ctx context.Context, e *env, asOf welfare.Date) (*report, error) {
@@ -44,6 +45,9 @@ func buildReport(ctx context.Context, e *env, asOf welfare.Date) (*report, error
 	}
 	if r.Team, err = e.reg.CheckTeam(ctx, e.auditor); err != nil {
 		return nil, fmt.Errorf("team: %w", err)
+	}
+	if r.Screening, err = summarizeScreening(ctx, e, asOf); err != nil {
+		return nil, fmt.Errorf("screening: %w", err)
 	}
 	return r, nil
 }
@@ -181,6 +185,7 @@ func printReport(w io.Writer, e *env, r *report) error {
 	p.f("  项目负责人 %d  社会工作者 %d  心理咨询师 %d  合计 %d 人（要求不少于 %d 人）：%s\n",
 		r.Team.Counts[welfare.RoleProjectLead], r.Team.Counts[welfare.RoleSocialWorker],
 		r.Team.Counts[welfare.RoleCounsellor], r.Team.Total, prog.Team.MinTotal, verdict)
+	printScreening(p, r.Screening, prog)
 	return p.err
 }
 

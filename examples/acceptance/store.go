@@ -57,6 +57,9 @@ func openDemo(ctx context.Context, cfg config) (*env, error) {
 		source = fmt.Sprintf("%s 数据库 %s", s.Dialect(), redactDSN(cfg.db))
 	}
 	loaded, err := democounty.Load(ctx, store, county)
+	if err == nil {
+		err = loadScreenings(ctx, store, county, cfg.seed)
+	}
 	if err != nil {
 		_ = closer()
 		return nil, err
