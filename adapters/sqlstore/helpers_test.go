@@ -42,7 +42,8 @@ func rebind(e engine, query string) string {
 // tables lists every table of the schema.
 var tables = []string{"children", "key_entries", "staff", "access_records", "journal_heads",
 	"journal_records", "journal_hashes", "liudong_schema_migrations",
-	"screening_sessions", "screening_requests"}
+	"screening_sessions", "screening_requests", "visits", "visit_history", "visit_evidence",
+	"cases", "referrals", "incidents", "activities"}
 
 // dumpTables returns every row of every table, each column rendered as text (byte
 // columns as their raw bytes, so UTF-8 text inside them shows).

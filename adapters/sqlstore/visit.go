@@ -1,0 +1,775 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/childwelfare/liudong/audit/journal"
+	"github.com/childwelfare/liudong/visit"
+	"github.com/childwelfare/liudong/welfare"
+	"github.com/google/uuid"
+)
+
+// Visit records (探视巡访; migration 0003):
+//
+//	visits         (area_code, child_id, start_us, id) + version, visitor_id, township,
+//	               village, mode, outcome, document, sealed; indexes (area_code,
+//	               visitor_id, start_us, id) and (id)
+//	visit_history  (area_code, id, version) + document, sealed: every earlier version
+//	visit_evidence (area_code, sha_key, visit_id, kind) + child_id, visitor_id, start_us,
+//	               version; index (area_code, visit_id)
+//
+// visits holds the latest version of each visit, keyed in the area scan order of
+// Visits; the visitor index is the order of VisitsByVisitor. Both scans are
+// keyset-paginated, PageSize rows per query, and each page is read before its visits
+// are yielded, so a loop body may write to the store. An amendment copies the version
+// it supersedes, as stored, into visit_history (append-only: nothing is overwritten)
+// and replaces the visits row under the optimistic version check. visit_evidence lists
+// the attachments of latest versions for EvidenceUses: the hash is kept as a lookup
+// key (the lower-case hex itself, or a blind index with a Sealer) next to the kind and
+// the visit's child, visitor, start and version, so the lookup reads no document.
+//
+// A visit's notes, place and coordinates, content (needs, observations, topics,
+// services), follow-up, failure reason, amendment note and evidence are in the sealed
+// column, encrypted with a Sealer; the document holds IDs, region, visitor, mode,
+// outcome, times, who was present and the amendment's reason, editor and time. Mode,
+// outcome and the evidence kinds are also columns, so aggregations can run in SQL.
+// IDs are unique across areas by a check in the writing transaction.
+
+var (
+	_ visit.Store         = (*Store)(nil)
+	_ visit.RegionIndexed = (*Store)(nil)
+)
+
+// sealVisits is the sealed-column table of every version of a visit (the associated
+// data of its ciphertexts).
+const sealVisits = "visits"
+
+// keyEvidence is the lookup-key kind of an evidence hash.
+const keyEvidence = "visit.evidence_sha256"
+
+// visitSecrets are the sealed fields of a visit.
+type visitSecrets struct {
+	FailReason    string           `json:"fail_reason,omitempty"`
+	Location      *visit.Location  `json:"location,omitempty"`
+	Content       *visit.Content   `json:"content,omitempty"`
+	Notes         string           `json:"notes,omitempty"`
+	FollowUp      *visit.FollowUp  `json:"follow_up,omitempty"`
+	Evidence      []visit.Evidence `json:"evidence,omitempty"`
+	AmendmentNote string           `json:"amendment_note,omitempty"`
+}
+
+func checkVisit(v *visit.Visit) error {
+	if v == nil {
+		return invalid("Visit", "required")
+	}
+	var fs []welfare.FieldError
+	if v.ID == uuid.Nil {
+		fs = append(fs, welfare.FieldError{Field: "ID", Rule: "required"})
+	}
+	if v.AreaCode == "" {
+		fs = append(fs, welfare.FieldError{Field: "AreaCode", Rule: "required"})
+	}
+	if v.ChildID == uuid.Nil {
+		fs = append(fs, welfare.FieldError{Field: "ChildID", Rule: "required"})
+	}
+	if fs != nil {
+		return &welfare.ValidationError{Fields: fs}
+	}
+	return nil
+}
+
+// visitRow is one version of a visit as stored.
+type visitRow struct {
+	rec      *visit.Visit // stored form, with the version written
+	document string
+	sealed   []byte
+	evidence []evidenceRow
+	leaf     journal.Leaf
+}
+
+// evidenceRow is one (hash, kind) of a latest version.
+type evidenceRow struct {
+	key  []byte
+	kind string
+}
+
+// prepareVisit builds the row that stores v at version.
+func (s *Store) prepareVisit(v *visit.Visit, version int64) (*visitRow, error) {
+	rec := visit.Normalize(v)
+	rec.Version = version
+	h, err := journal.RecordHash(rec)
+	if err != nil {
+		return nil, err
+	}
+	public := *rec
+	sec := visitSecrets{FailReason: rec.FailReason, Notes: rec.Notes, Evidence: rec.Evidence}
+	if rec.Location != (visit.Location{}) {
+		sec.Location = &rec.Location
+	}
+	if !emptyContent(&rec.Content) {
+		sec.Content = &rec.Content
+	}
+	if rec.FollowUp != (visit.FollowUp{}) {
+		sec.FollowUp = &rec.FollowUp
+	}
+	public.FailReason, public.Notes, public.Evidence = "", "", nil
+	public.Location, public.Content, public.FollowUp = visit.Location{}, visit.Content{}, visit.FollowUp{}
+	if rec.Amendment != nil {
+		a := *rec.Amendment
+		sec.AmendmentNote, a.Note = a.Note, ""
+		public.Amendment = &a
+	}
+	doc, err := json.Marshal(&public)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: encode visit %s: %w", rec.ID, err)
+	}
+	sealed, err := s.seal(sealVisits, rec.ID, &sec)
+	if err != nil {
+		return nil, err
+	}
+	r := &visitRow{rec: rec, document: string(doc), sealed: sealed, leaf: journal.Leaf{
+		Kind: visit.EntityVisit, ID: rec.ID.String(), Version: version, RecordSHA256: h,
+		Time: s.now(), Actor: rec.UpdatedBy}}
+	for _, e := range rec.Evidence {
+		if e.SHA256 == "" {
+			continue
+		}
+		er := evidenceRow{key: s.lookupKey(keyEvidence, []byte(e.SHA256)), kind: string(e.Kind)}
+		if !slices.ContainsFunc(r.evidence, func(x evidenceRow) bool { return x.kind == er.kind && bytes.Equal(x.key, er.key) }) {
+			r.evidence = append(r.evidence, er)
+		}
+	}
+	return r, nil
+}
+
+func emptyContent(c *visit.Content) bool {
+	return len(c.Ask.Needs) == 0 && len(c.Ask.HelpApplied) == 0 && len(c.Ask.ResourcesLinked) == 0 &&
+		len(c.Observe) == 0 && len(c.Talk) == 0 && len(c.Services) == 0
+}
+
+// decodeVisit rebuilds a visit from its document and sealed columns.
+func (s *Store) decodeVisit(id uuid.UUID, version int64, document string, sealed []byte) (*visit.Visit, error) {
+	var v visit.Visit
+	if err := json.Unmarshal([]byte(document), &v); err != nil {
+		return nil, fmt.Errorf("sqlstore: decode visit %s: %w", id, err)
+	}
+	var sec visitSecrets
+	if err := s.unseal(sealVisits, id, sealed, &sec); err != nil {
+		return nil, err
+	}
+	v.FailReason, v.Notes, v.Evidence = sec.FailReason, sec.Notes, sec.Evidence
+	if sec.Location != nil {
+		v.Location = *sec.Location
+	}
+	if sec.Content != nil {
+		v.Content = *sec.Content
+	}
+	if sec.FollowUp != nil {
+		v.FollowUp = *sec.FollowUp
+	}
+	if v.Amendment != nil {
+		v.Amendment.Note = sec.AmendmentNote
+	}
+	v.Version = version
+	return &v, nil
+}
+
+// Statements of visit writes and lookups.
+const (
+	insertVisit = `INSERT INTO visits (area_code, child_id, start_us, id, version, visitor_id, township,
+village, mode, outcome, document, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	selectVisitID      = `SELECT id FROM visits WHERE id = ?`
+	selectVisit        = `SELECT version, document, sealed FROM visits WHERE id = ?`
+	selectVisitCurrent = `SELECT area_code, version, document, sealed FROM visits WHERE id = ?`
+	insertVisitHistory = `INSERT INTO visit_history (area_code, id, version, document, sealed) VALUES (?, ?, ?, ?, ?)`
+	updateVisit        = `UPDATE visits SET child_id = ?, start_us = ?, version = ?, visitor_id = ?,
+township = ?, village = ?, mode = ?, outcome = ?, document = ?, sealed = ?
+WHERE area_code = ? AND id = ? AND version = ?`
+	selectVisitHistory = `SELECT version, document, sealed FROM visit_history WHERE area_code = ? AND id = ?
+ORDER BY version`
+
+	insertEvidenceValues = `INSERT INTO visit_evidence (area_code, sha_key, visit_id, kind, child_id,
+visitor_id, start_us, version) VALUES `
+	deleteEvidence = `DELETE FROM visit_evidence WHERE area_code = ? AND visit_id = ?`
+	selectEvidence = `SELECT visit_id, kind, child_id, visitor_id, start_us, version FROM visit_evidence
+WHERE area_code = ? AND sha_key = ?`
+)
+
+const evidenceColumnCount = 8
+
+// insertEvidence lists the attachments of r, the latest version of its visit.
+func (s *Store) insertEvidence(ctx context.Context, q querier, r *visitRow) error {
+	per := s.rowsPerInsert(evidenceColumnCount)
+	for from := 0; from < len(r.evidence); from += per {
+		chunk := r.evidence[from:min(from+per, len(r.evidence))]
+		args := make([]any, 0, evidenceColumnCount*len(chunk))
+		for _, e := range chunk {
+			args = append(args, r.rec.AreaCode, e.key, idArg(r.rec.ID), e.kind, idArg(r.rec.ChildID),
+				idArg(r.rec.VisitorID), micros(r.rec.Start), r.rec.Version)
+		}
+		if _, err := q.ExecContext(ctx, s.d.insertValues(insertEvidenceValues, evidenceColumnCount, len(chunk)), args...); err != nil {
+			return s.wrap("visit evidence", err)
+		}
+	}
+	return nil
+}
+
+// CreateVisit stores v as version 1, journals it (kind visit.EntityVisit) and sets
+// v.Version to 1. An existing ID (in any area) fails with welfare.ErrConflict; a
+// missing ID, area code or child ID with welfare.ErrInvalid.
+func (s *Store) CreateVisit(ctx context.Context, v *visit.Visit) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := checkVisit(v); err != nil {
+		return err
+	}
+	return s.write(ctx, func(t *txn) error {
+		r, err := s.prepareVisit(v, 1)
+		if err != nil {
+			return err
+		}
+		id, err := firstID(ctx, t.q, s.d.q(selectVisitID), []any{idArg(v.ID)})
+		if err != nil {
+			return s.wrap("create visit", err)
+		}
+		if id != uuid.Nil {
+			return fmt.Errorf("sqlstore: create visit %s: id exists: %w", v.ID, welfare.ErrConflict)
+		}
+		rec := r.rec
+		_, err = t.q.ExecContext(ctx, s.d.q(insertVisit), rec.AreaCode, idArg(rec.ChildID), micros(rec.Start),
+			idArg(rec.ID), int64(1), idArg(rec.VisitorID), rec.Township, rec.Village, string(rec.Mode),
+			string(rec.Outcome), r.document, r.sealed)
+		if err != nil {
+			return s.uniqueAsConflict("create visit", err)
+		}
+		if err := s.insertEvidence(ctx, t.q, r); err != nil {
+			return err
+		}
+		t.addLeaves(rec.AreaCode, r.leaf)
+		t.setVersion(&v.Version, 1)
+		return nil
+	})
+}
+
+// AmendVisit stores v as version v.Version+1 if the latest stored version is
+// v.Version, keeping every earlier version (see visit.Store), journals it and sets
+// v.Version. A stale version fails with welfare.ErrConflict, an unknown ID with
+// welfare.ErrNotFound, a changed area code with welfare.ErrInvalid.
+func (s *Store) AmendVisit(ctx context.Context, v *visit.Visit) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := checkVisit(v); err != nil {
+		return err
+	}
+	return s.write(ctx, func(t *txn) error {
+		r, err := s.prepareVisit(v, v.Version+1)
+		if err != nil {
+			return err
+		}
+		// The current row, locked on MySQL (whose REPEATABLE READ would read a snapshot).
+		var area, doc string
+		var version int64
+		var sealed []byte
+		err = t.q.QueryRowContext(ctx, s.d.q(selectVisitCurrent+s.d.latestRead()), idArg(v.ID)).Scan(&area, &version, &doc, &sealed)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("sqlstore: amend visit %s: %w", v.ID, welfare.ErrNotFound)
+		case err != nil:
+			return s.wrap("amend visit", err)
+		case version != v.Version:
+			return fmt.Errorf("sqlstore: amend visit %s: stored version %d, given %d: %w", v.ID, version, v.Version, welfare.ErrConflict)
+		case area != v.AreaCode:
+			return invalid("AreaCode", "immutable")
+		}
+		// The superseded version goes to the history first: its primary key (area, ID,
+		// version) also stops a concurrent amendment of the same version.
+		if _, err := t.q.ExecContext(ctx, s.d.q(insertVisitHistory), area, idArg(v.ID), version, doc, sealed); err != nil {
+			return s.uniqueAsConflict("amend visit", err)
+		}
+		rec := r.rec
+		n, err := s.execCount(ctx, t.q, updateVisit, idArg(rec.ChildID), micros(rec.Start), rec.Version,
+			idArg(rec.VisitorID), rec.Township, rec.Village, string(rec.Mode), string(rec.Outcome), r.document,
+			r.sealed, area, idArg(rec.ID), version)
+		if err != nil {
+			return s.uniqueAsConflict("amend visit", err)
+		}
+		if n != 1 {
+			return fmt.Errorf("sqlstore: amend visit %s: changed concurrently: %w", v.ID, welfare.ErrConflict)
+		}
+		if _, err := t.q.ExecContext(ctx, s.d.q(deleteEvidence), area, idArg(rec.ID)); err != nil {
+			return s.wrap("amend visit", err)
+		}
+		if err := s.insertEvidence(ctx, t.q, r); err != nil {
+			return err
+		}
+		t.addLeaves(area, r.leaf)
+		t.setVersion(&v.Version, rec.Version)
+		return nil
+	})
+}
+
+// GetVisit returns the latest version of the visit, or welfare.ErrNotFound.
+func (s *Store) GetVisit(ctx context.Context, id uuid.UUID) (*visit.Visit, error) {
+	var version int64
+	var doc string
+	var sealed []byte
+	err := s.read(ctx, func(q querier) error {
+		return q.QueryRowContext(ctx, s.d.q(selectVisit), idArg(id)).Scan(&version, &doc, &sealed)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("sqlstore: visit %s: %w", id, welfare.ErrNotFound)
+	}
+	if err != nil {
+		return nil, s.wrap("get visit", err)
+	}
+	return s.decodeVisit(id, version, doc, sealed)
+}
+
+// rawVersion is a scanned version of a visit, decoded after the rows are closed.
+type rawVersion struct {
+	version  int64
+	document string
+	sealed   []byte
+}
+
+// VisitHistory returns every version of the visit, oldest first, or
+// welfare.ErrNotFound.
+func (s *Store) VisitHistory(ctx context.Context, id uuid.UUID) ([]*visit.Visit, error) {
+	var raws []rawVersion
+	err := s.read(ctx, func(q querier) error {
+		var area string
+		var cur rawVersion
+		if err := q.QueryRowContext(ctx, s.d.q(selectVisitCurrent), idArg(id)).Scan(&area, &cur.version, &cur.document, &cur.sealed); err != nil {
+			return err
+		}
+		if cur.version > 1 {
+			rows, err := q.QueryContext(ctx, s.d.q(selectVisitHistory), area, idArg(id))
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var r rawVersion
+				if err := rows.Scan(&r.version, &r.document, &r.sealed); err != nil {
+					return err
+				}
+				raws = append(raws, r)
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		raws = append(raws, cur)
+		return nil
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("sqlstore: visit %s: %w", id, welfare.ErrNotFound)
+	}
+	if err != nil {
+		return nil, s.wrap("visit history", err)
+	}
+	out := make([]*visit.Visit, len(raws))
+	for i, r := range raws {
+		if out[i], err = s.decodeVisit(id, r.version, r.document, r.sealed); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// The visit scans. lead is child_id (Visits) or visitor_id (VisitsByVisitor); the
+// keyset condition bounds lead from below as well, so every engine starts the index
+// range at the cursor. With the lead fixed by the filter the scan is one lead's range.
+const (
+	selectVisitsPage = `SELECT %[1]s, start_us, id, version, document, sealed FROM visits WHERE area_code = ?`
+	visitsAfterAny   = ` AND %[1]s >= ? AND (%[1]s > ? OR (%[1]s = ? AND (start_us > ? OR (start_us = ? AND id > ?))))`
+	visitsAfterLead  = ` AND %[1]s = ? AND (start_us > ? OR (start_us = ? AND id > ?))`
+	visitsChild      = ` AND child_id = ?`
+	visitsVisitor    = ` AND visitor_id = ?`
+	visitsFrom       = ` AND start_us >= ?`
+	visitsTo         = ` AND start_us < ?`
+	orderVisitsLimit = ` ORDER BY %[1]s, start_us, id LIMIT ?`
+)
+
+// visitKey is a position in a visit scan: lead, start (µs) and ID.
+type visitKey struct {
+	lead  uuid.UUID
+	start int64
+	id    uuid.UUID
+}
+
+// rawVisit is a scanned visits row.
+type rawVisit struct {
+	visitKey
+	rawVersion
+}
+
+// Visits streams the latest versions f selects ordered by (ChildID, Start, ID),
+// PageSize rows per query.
+func (s *Store) Visits(ctx context.Context, f visit.Filter) iter.Seq2[*visit.Visit, error] {
+	return s.scanVisits(ctx, f, "child_id", f.ChildID)
+}
+
+// VisitsByVisitor streams the latest versions f selects ordered by (VisitorID, Start,
+// ID), PageSize rows per query, through the visitor index.
+func (s *Store) VisitsByVisitor(ctx context.Context, f visit.Filter) iter.Seq2[*visit.Visit, error] {
+	return s.scanVisits(ctx, f, "visitor_id", f.VisitorID)
+}
+
+func (s *Store) scanVisits(ctx context.Context, f visit.Filter, leadCol string, lead uuid.UUID) iter.Seq2[*visit.Visit, error] {
+	return func(yield func(*visit.Visit, error) bool) {
+		if err := ctx.Err(); err != nil {
+			yield(nil, err)
+			return
+		}
+		if f.Area == "" {
+			yield(nil, invalid("Area", "required"))
+			return
+		}
+		if f.Limit < 0 {
+			yield(nil, invalid("Limit", "gte"))
+			return
+		}
+		cur := visitKey{lead: f.After.Lead, start: math.MinInt64, id: f.After.ID}
+		if !f.After.Start.IsZero() {
+			cur.start = micros(f.After.Start)
+		}
+		if lead != uuid.Nil {
+			switch c := bytes.Compare(cur.lead[:], lead[:]); {
+			case c > 0:
+				return // the cursor is past the only lead selected
+			case c < 0:
+				cur = visitKey{lead: lead, start: math.MinInt64}
+			}
+		}
+		query := fmt.Sprintf(selectVisitsPage, leadCol)
+		if lead != uuid.Nil {
+			query += fmt.Sprintf(visitsAfterLead, leadCol)
+		} else {
+			query += fmt.Sprintf(visitsAfterAny, leadCol)
+		}
+		var filterArgs []any
+		if leadCol == "child_id" && f.VisitorID != uuid.Nil {
+			query += visitsVisitor
+			filterArgs = append(filterArgs, idArg(f.VisitorID))
+		}
+		if leadCol == "visitor_id" && f.ChildID != uuid.Nil {
+			query += visitsChild
+			filterArgs = append(filterArgs, idArg(f.ChildID))
+		}
+		if f.Region != "" {
+			query += regionCondition
+			p := likePrefix(f.Region)
+			filterArgs = append(filterArgs, p, p)
+		}
+		if !f.From.IsZero() {
+			query += visitsFrom
+			filterArgs = append(filterArgs, micros(f.From))
+		}
+		if !f.To.IsZero() {
+			query += visitsTo
+			filterArgs = append(filterArgs, micros(f.To))
+		}
+		query += fmt.Sprintf(orderVisitsLimit, leadCol)
+		// next reads and decodes the page after cur; more is false after the last page.
+		n := 0
+		next := func() (vs []*visit.Visit, more bool, err error) {
+			limit := s.opts.PageSize
+			if f.Limit > 0 {
+				limit = min(limit, f.Limit-n)
+			}
+			args := make([]any, 0, 8+len(filterArgs))
+			args = append(args, f.Area)
+			if lead != uuid.Nil {
+				args = append(args, idArg(lead), cur.start, cur.start, idArg(cur.id))
+			} else {
+				l := idArg(cur.lead)
+				args = append(args, l, l, l, cur.start, cur.start, idArg(cur.id))
+			}
+			args = append(args, filterArgs...)
+			args = append(args, limit)
+			var page []rawVisit
+			err = s.read(ctx, func(q querier) (err error) {
+				page, err = s.visitPage(ctx, q, query, args, limit)
+				return err
+			})
+			if err != nil {
+				return nil, false, err
+			}
+			vs = make([]*visit.Visit, len(page))
+			for i, r := range page {
+				if vs[i], err = s.decodeVisit(r.id, r.version, r.document, r.sealed); err != nil {
+					return nil, false, err
+				}
+			}
+			n += len(page)
+			if len(page) > 0 {
+				cur = page[len(page)-1].visitKey
+			}
+			return vs, len(page) == limit && (f.Limit == 0 || n < f.Limit), nil
+		}
+		pages := s.visitPages(ctx, next, lead == uuid.Nil && s.t == nil)
+		for vs, err := range pages {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, v := range vs {
+				if err := ctx.Err(); err != nil {
+					yield(nil, err)
+					return
+				}
+				if !yield(v, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// visitPages yields the pages next reads, in order, until the last one or an error.
+// With ahead (area-wide scans outside a transaction, where one consumer reads
+// thousands of visits) a goroutine reads and decodes the following page while the
+// consumer works on the current one, so the database, the decoding and the consumer
+// overlap on a multi-core machine; memory stays bounded by two pages, and the goroutine
+// ends before the scan returns. Inside a transaction pages are read on demand, so the
+// transaction's statements stay serial.
+func (s *Store) visitPages(ctx context.Context, next func() ([]*visit.Visit, bool, error), ahead bool) iter.Seq2[[]*visit.Visit, error] {
+	return func(yield func([]*visit.Visit, error) bool) {
+		if !ahead {
+			for {
+				vs, more, err := next()
+				if !yield(vs, err) || err != nil || !more {
+					return
+				}
+			}
+		}
+		type page struct {
+			vs  []*visit.Visit
+			err error
+		}
+		ch := make(chan page, 1)
+		stop := make(chan struct{})
+		go func() {
+			defer close(ch)
+			for {
+				vs, more, err := next()
+				select {
+				case ch <- page{vs, err}:
+				case <-stop:
+					return
+				}
+				if err != nil || !more {
+					return
+				}
+			}
+		}()
+		defer func() {
+			close(stop)
+			for range ch { // wait for the reader to end
+			}
+		}()
+		for p := range ch {
+			if !yield(p.vs, p.err) || p.err != nil {
+				return
+			}
+		}
+	}
+}
+
+// visitPage runs a scan query selecting lead, start_us, id, version, document, sealed.
+func (s *Store) visitPage(ctx context.Context, q querier, query string, args []any, limit int) ([]rawVisit, error) {
+	rows, err := q.QueryContext(ctx, s.d.q(query), args...)
+	if err != nil {
+		return nil, s.wrap("visits", err)
+	}
+	defer rows.Close()
+	out := make([]rawVisit, 0, min(limit, 64))
+	for rows.Next() {
+		var r rawVisit
+		var lead, id []byte
+		if err := rows.Scan(&lead, &r.start, &id, &r.version, &r.document, &r.sealed); err != nil {
+			return nil, s.wrap("visits", err)
+		}
+		if r.lead, err = uuidFrom(lead); err != nil {
+			return nil, err
+		}
+		if r.id, err = uuidFrom(id); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap("visits", err)
+	}
+	return out, nil
+}
+
+// EvidenceUses lists the latest-version visits of area carrying an attachment with
+// this SHA-256 (matched case-insensitively), one entry per visit and kind, ordered by
+// (Start, VisitID, Kind), from visit_evidence alone; nil when there are none.
+func (s *Store) EvidenceUses(ctx context.Context, area, sha256 string) ([]visit.EvidenceUse, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if area == "" {
+		return nil, invalid("area", "required")
+	}
+	sha := strings.ToLower(sha256)
+	if sha == "" {
+		return nil, nil
+	}
+	var out []visit.EvidenceUse
+	err := s.read(ctx, func(q querier) error {
+		rows, err := q.QueryContext(ctx, s.d.q(selectEvidence), area, s.lookupKey(keyEvidence, []byte(sha)))
+		if err != nil {
+			return s.wrap("evidence uses", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var u visit.EvidenceUse
+			var vid, child, visitor []byte
+			var kind string
+			var start int64
+			if err := rows.Scan(&vid, &kind, &child, &visitor, &start, &u.Version); err != nil {
+				return s.wrap("evidence uses", err)
+			}
+			if u.VisitID, err = uuidFrom(vid); err != nil {
+				return err
+			}
+			if u.ChildID, err = uuidFrom(child); err != nil {
+				return err
+			}
+			if u.VisitorID, err = uuidFrom(visitor); err != nil {
+				return err
+			}
+			u.Kind, u.Start = visit.EvidenceKind(kind), fromMicros(start)
+			out = append(out, u)
+		}
+		return s.wrap("evidence uses", rows.Err())
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b visit.EvidenceUse) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		if c := bytes.Compare(a.VisitID[:], b.VisitID[:]); c != 0 {
+			return c
+		}
+		return strings.Compare(string(a.Kind), string(b.Kind))
+	})
+	return out, nil
+}
+
+// Children of a region (visit.RegionIndexed): the Children scan with the region
+// condition as byte-order ranges, one branch per residence index, (area_code,
+// township, id) and (area_code, village, id), the LIKE condition of Children kept for
+// exactness; the village branch leaves out the children the township branch found.
+// Keyset-paginated on the child ID; on SQLite "+id" keeps the planner on the region
+// indexes rather than the primary key. %[1]s is the collation clause, %[2]s the "+".
+const selectRegionPage = `SELECT id, version, document, sealed FROM children WHERE area_code = ?
+AND township%[1]s >= ? AND township%[1]s < ? AND township LIKE ? ESCAPE '!' AND %[2]sid > ?
+UNION ALL
+SELECT id, version, document, sealed FROM children WHERE area_code = ?
+AND village%[1]s >= ? AND village%[1]s < ? AND village LIKE ? ESCAPE '!' AND NOT (township LIKE ? ESCAPE '!')
+AND %[2]sid > ?
+ORDER BY id LIMIT ?`
+
+// prefixEnd returns the least string greater than every string with prefix p in byte
+// order; ok is false when there is none (p empty or all 0xff).
+func prefixEnd(p string) (string, bool) {
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1]), true
+		}
+	}
+	return "", false
+}
+
+// ChildrenInRegion streams the area's children whose township or village code starts
+// with region, in ID order: what Children returns for welfare.ChildFilter{Area: area,
+// Region: region}, read through the residence indexes instead of a scan of the area.
+func (s *Store) ChildrenInRegion(ctx context.Context, area, region string) iter.Seq2[*welfare.Child, error] {
+	end, ok := prefixEnd(region)
+	if !ok || !digits(region) {
+		return s.Children(ctx, welfare.ChildFilter{Area: area, Region: region})
+	}
+	collate, plus := "", ""
+	switch s.d {
+	case Postgres:
+		collate = ` COLLATE "C"`
+	case SQLite:
+		plus = "+"
+	}
+	query := fmt.Sprintf(selectRegionPage, collate, plus)
+	like := likePrefix(region)
+	return func(yield func(*welfare.Child, error) bool) {
+		if err := ctx.Err(); err != nil {
+			yield(nil, err)
+			return
+		}
+		if area == "" {
+			yield(nil, invalid("Area", "required"))
+			return
+		}
+		after := uuid.Nil
+		for {
+			var page []rawChild
+			err := s.read(ctx, func(q querier) (err error) {
+				a := idArg(after)
+				page, err = s.queryRawChildren(ctx, q, query, area, region, end, like, a,
+					area, region, end, like, like, a, s.opts.PageSize)
+				return err
+			})
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, r := range page {
+				if err := ctx.Err(); err != nil {
+					yield(nil, err)
+					return
+				}
+				c, err := s.decodeChild(r.id, r.version, r.document, r.sealed)
+				if err != nil {
+					yield(nil, err)
+					return
+				}
+				if !yield(c, nil) {
+					return
+				}
+			}
+			if len(page) < s.opts.PageSize {
+				return
+			}
+			after = page[len(page)-1].id
+		}
+	}
+}
+
+// digits reports whether p is a non-empty string of ASCII digits, as region codes
+// are: for those every engine's comparison (whatever the collation) and LIKE (case
+// folding included) agree with the byte order the index ranges rely on.
+func digits(p string) bool {
+	for i := 0; i < len(p); i++ {
+		if p[i] < '0' || p[i] > '9' {
+			return false
+		}
+	}
+	return p != ""
+}
