@@ -168,7 +168,8 @@ type errClass uint8
 const (
 	classOther     errClass = iota
 	classUnique             // a unique or primary key was violated
-	classTransient          // deadlock, serialisation failure, busy or locked: retry
+	classTransient          // deadlock or serialisation failure: the transaction lost a race; retry
+	classBusy               // another writer held a lock past the wait allowed: ErrBusy
 )
 
 // classify inspects a driver error. For a unique violation it also returns text that
@@ -183,7 +184,7 @@ func (d Dialect) classify(err error) (errClass, string) {
 		case code == 2067 || code == 1555: // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY
 			return classUnique, se.Error()
 		case code&0xff == 5 || code&0xff == 6: // SQLITE_BUSY*, SQLITE_LOCKED*
-			return classTransient, ""
+			return classBusy, ""
 		}
 		return classOther, ""
 	}
@@ -192,8 +193,10 @@ func (d Dialect) classify(err error) (errClass, string) {
 		switch pe.Code {
 		case "23505":
 			return classUnique, pe.ConstraintName
-		case "40001", "40P01", "55P03":
+		case "40001", "40P01":
 			return classTransient, ""
+		case "55P03": // lock_not_available
+			return classBusy, ""
 		}
 		return classOther, ""
 	}
@@ -207,8 +210,10 @@ func (d Dialect) classify(err error) (errClass, string) {
 				return classUnique, msg[i:]
 			}
 			return classUnique, ""
-		case 1213, 1205: // deadlock, lock wait timeout
+		case 1213: // deadlock
 			return classTransient, ""
+		case 1205: // lock wait timeout
+			return classBusy, ""
 		}
 	}
 	return classOther, ""

@@ -93,6 +93,10 @@ func OpenDSN(ctx context.Context, dsn string, opts Options) (*Store, *sql.DB, er
 	if err != nil {
 		return nil, nil, err
 	}
+	if d == SQLite { // the connection's own wait follows Options.BusyTimeout
+		ms := opts.withDefaults().BusyTimeout.Milliseconds()
+		driverDSN = strings.Replace(driverDSN, "_pragma=busy_timeout(5000)", fmt.Sprintf("_pragma=busy_timeout(%d)", ms), 1)
+	}
 	db, err := sql.Open(d.DriverName(), driverDSN)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sqlstore: open %s database: %w", d, err)

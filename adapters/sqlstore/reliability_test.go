@@ -76,9 +76,8 @@ func countStored(t *testing.T, s *sqlstore.Store, area string) int {
 // lock (BEGIN EXCLUSIVE) beyond the busy timeout, writes fail with an error that
 // says the database is locked (SQLITE_BUSY reachable with errors.As), in bounded
 // time, without a panic and without writing anything; reads go on (WAL); once the
-// lock is released, writes succeed and the journal verifies. (The store reports
-// the failure as welfare.ErrConflict, as it does every transient failure; this test
-// does not rely on that.)
+// lock is released, writes succeed and the journal verifies. The failure is
+// sqlstore.ErrBusy, never welfare.ErrConflict, and is not retried.
 func TestLockedDatabase(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "locked.db")
@@ -115,6 +114,8 @@ func TestLockedDatabase(t *testing.T) {
 		require.Equal(t, sqliteBusy, sqliteCode(err), "SQLITE_BUSY in the chain: %v", err)
 		msg := strings.ToLower(err.Error())
 		require.True(t, strings.Contains(msg, "locked") || strings.Contains(msg, "busy"), "message: %s", msg)
+		require.ErrorIs(t, err, sqlstore.ErrBusy)
+		require.NotErrorIs(t, err, welfare.ErrConflict, "a lock timeout is not a lost race")
 		require.True(t, strings.HasPrefix(msg, "sqlstore: ") || strings.Contains(msg, "sqlstore: begin transaction"), "wrapped by the store: %s", msg)
 		require.GreaterOrEqual(t, elapsed, busy, "gave up before BusyTimeout")
 		require.Less(t, elapsed, bound, "waited too long")

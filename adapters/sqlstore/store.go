@@ -23,6 +23,11 @@ var ErrTxDone = errors.New("sqlstore: transaction already finished")
 // ErrClosed is returned when the store's *sql.DB has been closed.
 var ErrClosed = errors.New("sqlstore: database is closed")
 
+// ErrBusy reports a write that waited for another writer's lock longer than allowed
+// (Options.BusyTimeout on SQLite, the server's lock wait timeout elsewhere). Nothing was
+// written; retry later.
+var ErrBusy = errors.New("sqlstore: database busy")
+
 // Options configure a Store. The zero value gives the defaults.
 type Options struct {
 	// Clock stamps journal leaves (and migration records). Default welfare.SystemClock{}.
@@ -40,7 +45,9 @@ type Options struct {
 	// after a transient failure (deadlock, serialisation failure, SQLite busy).
 	// Default 8; negative: never. Atomically never retries: fn may have side effects.
 	Retries int
-	// BusyTimeout bounds how long a SQLite write waits for the database's write lock.
+	// BusyTimeout bounds how long a SQLite write waits for the database's write lock
+	// (OpenDSN also sets it as the connection's busy_timeout); past it the write fails
+	// with ErrBusy, unretried.
 	// Default 5s.
 	BusyTimeout time.Duration
 	// Logger receives migration notices. Default zap.NewNop().
@@ -256,7 +263,7 @@ func (s *Store) begin(ctx context.Context) (*txn, error) {
 		if err == nil {
 			return &txn{q: conn, conn: conn}, nil
 		}
-		if c, _ := s.d.classify(err); c != classTransient || time.Now().After(deadline) || ctx.Err() != nil {
+		if c, _ := s.d.classify(err); c != classBusy || time.Now().After(deadline) || ctx.Err() != nil {
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 			conn.Close()
 			return nil, s.wrap("begin transaction", err)
@@ -391,8 +398,12 @@ func (s *Store) transient(err error) bool {
 }
 
 // conflictIfTransient reports a transaction that lost a race with a concurrent
-// writer as welfare.ErrConflict: reload and retry.
+// writer as welfare.ErrConflict (reload and retry), and one that waited too long for a
+// lock as ErrBusy.
 func (s *Store) conflictIfTransient(err error) error {
+	if c, _ := s.d.classify(err); c == classBusy && !errors.Is(err, ErrBusy) {
+		return fmt.Errorf("%w: another writer held the lock longer than the wait allowed: %w", ErrBusy, err)
+	}
 	if err != nil && s.transient(err) && !errors.Is(err, welfare.ErrConflict) {
 		return fmt.Errorf("%w: the transaction lost a race with a concurrent writer; reload and retry: %w", welfare.ErrConflict, err)
 	}
