@@ -101,10 +101,17 @@ func (v ChildVerdict) Rule(id string) (RuleVerdict, bool) {
 // its visits (latest versions; entries and visits of other children are ignored).
 // It is pure: the same inputs give the same verdict.
 func (q *Quotas) Evaluate(c *welfare.Child, entries []*welfare.KeyEntry, visits []*Visit, asOf time.Time) ChildVerdict {
+	r := ChildRowOf(c)
+	return q.evaluate(&r, entries, rowsOf(visits, nil), asOf)
+}
+
+// evaluate is Evaluate on the projections compliance reads: the child's row (ID,
+// residence, lifecycle) and its visit rows.
+func (q *Quotas) evaluate(c *ChildRow, entries []*welfare.KeyEntry, visits []VisitRow, asOf time.Time) ChildVerdict {
 	asOfDay := beijingDay(asOf)
-	cv := ChildVerdict{ChildID: c.ID, Township: c.Residence.Township, Village: c.Residence.Village,
+	cv := ChildVerdict{ChildID: c.ID, Township: c.Township, Village: c.Village,
 		AsOf: dateOfNum(asOfDay), Status: StatusMet}
-	monitored, active := lifeSpans(c, asOfDay)
+	monitored, active := lifeSpans(c.Lifecycle, asOfDay)
 	cv.Monitored = monitored.days(q.start, min(q.end, asOfDay)) > 0
 	own := entries[:0:0]
 	for _, e := range entries {
@@ -113,7 +120,8 @@ func (q *Quotas) Evaluate(c *welfare.Child, entries []*welfare.KeyEntry, visits 
 		}
 	}
 	last := q.end
-	for _, v := range visits {
+	for i := range visits {
+		v := &visits[i]
 		if v.ChildID != c.ID || v.Start.After(asOf) {
 			continue
 		}
@@ -151,7 +159,7 @@ func (q *Quotas) Evaluate(c *welfare.Child, entries []*welfare.KeyEntry, visits 
 
 // evalRule returns the verdict on rule r for a child with membership m; ok is false
 // when no period of r is due (the rule does not apply to the child yet).
-func (q *Quotas) evalRule(r *quotaRule, m intervals, child uuid.UUID, visits []*Visit, asOf time.Time, asOfDay int) (RuleVerdict, bool) {
+func (q *Quotas) evalRule(r *quotaRule, m intervals, child uuid.UUID, visits []VisitRow, asOf time.Time, asOfDay int) (RuleVerdict, bool) {
 	rv := RuleVerdict{RuleID: r.q.ID, Category: r.q.Category, Period: r.q.Period, Mode: r.q.Mode, Min: r.q.Min,
 		RequireEvidence: r.q.RequireEvidence, Status: StatusMet, memberNow: m.contains(asOfDay)}
 	if len(m) == 0 {
@@ -196,7 +204,7 @@ func (q *Quotas) evalRule(r *quotaRule, m intervals, child uuid.UUID, visits []*
 	}
 	counted = counted[:n]
 	total := 0
-	idx := func(v *Visit) int {
+	idx := func(v *VisitRow) int {
 		if v.ChildID != child || v.Start.After(asOf) || !counts(&r.q, v) {
 			return -1
 		}
@@ -205,8 +213,8 @@ func (q *Quotas) evalRule(r *quotaRule, m intervals, child uuid.UUID, visits []*
 		}
 		return -1
 	}
-	for _, v := range visits {
-		if j := idx(v); j >= 0 {
+	for i := range visits {
+		if j := idx(&visits[i]); j >= 0 {
 			counted[j]++
 			total++
 		}
@@ -219,10 +227,10 @@ func (q *Quotas) evalRule(r *quotaRule, m intervals, child uuid.UUID, visits []*
 			rv.Periods[j].Counted = ids[off : off : off+counted[j]]
 			off += counted[j]
 		}
-		for _, v := range visits {
-			if j := idx(v); j >= 0 {
-				rv.Periods[j].Counted = append(rv.Periods[j].Counted, v.ID)
-				rv.Counted = append(rv.Counted, v.ID)
+		for i := range visits {
+			if j := idx(&visits[i]); j >= 0 {
+				rv.Periods[j].Counted = append(rv.Periods[j].Counted, visits[i].ID)
+				rv.Counted = append(rv.Counted, visits[i].ID)
 			}
 		}
 	}

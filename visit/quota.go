@@ -278,16 +278,16 @@ func (xs intervals) contains(d int) bool {
 
 // lifeSpans returns the child's monitored days and not-exited days, from the
 // lifecycle events effective on or before asOf.
-func lifeSpans(c *welfare.Child, asOf int) (monitored, active intervals) {
+func lifeSpans(lifecycle []LifecycleStep, asOf int) (monitored, active intervals) {
 	n := 0
-	for i, ev := range c.Lifecycle {
+	for i, ev := range lifecycle {
 		from := dayNum(ev.On)
 		if from > asOf {
 			break
 		}
 		to := never
-		if i+1 < len(c.Lifecycle) {
-			if next := dayNum(c.Lifecycle[i+1].On); next <= asOf {
+		if i+1 < len(lifecycle) {
+			if next := dayNum(lifecycle[i+1].On); next <= asOf {
 				to = next
 			}
 		}
@@ -336,11 +336,11 @@ func (r *quotaRule) membership(monitored, active intervals, entries []*welfare.K
 }
 
 // counts reports whether v counts towards quota q (outcome, mode, evidence; not time).
-func counts(q *welfare.VisitQuota, v *Visit) bool {
+func counts(q *welfare.VisitQuota, v *VisitRow) bool {
 	if !v.Counts() || (q.Mode != ModeAny && string(v.Mode) != q.Mode) {
 		return false
 	}
-	return v.HasEvidence(q.RequireEvidence...)
+	return v.Evidence.Has(q.RequireEvidence...)
 }
 
 // periodIndex returns the index of the period containing day d, or -1.

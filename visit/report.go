@@ -17,13 +17,16 @@ import (
 
 // eachChild calls fn for every child of region (the county, a township or a village)
 // in ID order, with the child's key-care ledger entries and visits (latest versions,
-// start order). The slices are reused: they are valid during the call only.
+// start order), as the projections compliance reads: the child's ChildRow (ID,
+// residence, lifecycle) and the visits' rows (no visit record decoded). The slices are
+// reused: they are valid during the call only.
 //
-// For the whole county it merge-joins three streams ordered by child ID (children,
-// ledger entries, visits), so memory stays bounded by one child's records whatever the
-// number of visits. For a township or village it reads each child's entries and visits
-// by child ID (an index seek in every store) instead of scanning the county's visits.
-func (s *Service) eachChild(ctx context.Context, region string, fn func(c *welfare.Child, entries []*welfare.KeyEntry, visits []*Visit) error) error {
+// For the whole county it merge-joins three streams ordered by child ID (child rows,
+// ledger entries, visit rows), so memory stays bounded by one child's records whatever
+// the number of visits. For a township or village it reads each child's entries and
+// visits by child ID (an index seek in every store) instead of scanning the county's
+// visits.
+func (s *Service) eachChild(ctx context.Context, region string, fn func(c *ChildRow, entries []*welfare.KeyEntry, visits []VisitRow) error) error {
 	area := s.prog.Area.Code
 	cf := welfare.ChildFilter{Area: area}
 	if region != area {
@@ -31,7 +34,7 @@ func (s *Service) eachChild(ctx context.Context, region string, fn func(c *welfa
 	}
 	var (
 		entries []*welfare.KeyEntry
-		visits  []*Visit
+		visits  []VisitRow
 	)
 	if cf.Region != "" {
 		children := s.store.Children(ctx, cf)
@@ -49,34 +52,36 @@ func (s *Service) eachChild(ctx context.Context, region string, fn func(c *welfa
 				}
 				entries = append(entries, e)
 			}
-			for v, err := range s.store.Visits(ctx, Filter{Area: area, ChildID: c.ID}) {
+			for v, err := range s.store.VisitRows(ctx, Filter{Area: area, ChildID: c.ID}) {
 				if err != nil {
 					return err
 				}
 				visits = append(visits, v)
 			}
-			if err := fn(c, entries, visits); err != nil {
+			row := ChildRowOf(c)
+			if err := fn(&row, entries, visits); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	nextV, stopV := iter.Pull2(s.store.Visits(ctx, Filter{Area: area}))
+	nextV, stopV := iter.Pull2(s.store.VisitRows(ctx, Filter{Area: area}))
 	defer stopV()
 	nextE, stopE := iter.Pull2(s.store.KeyEntries(ctx, welfare.KeyEntryFilter{Area: area}))
 	defer stopE()
 	var (
-		pv           *Visit
+		pv           VisitRow
+		havePV       bool
 		pe           *welfare.KeyEntry
 		vDone, eDone bool
 	)
-	for c, err := range s.store.Children(ctx, cf) {
+	for c, err := range s.store.ChildRows(ctx, area) {
 		if err != nil {
 			return err
 		}
 		visits, entries = visits[:0], entries[:0]
 		for !vDone {
-			if pv == nil {
+			if !havePV {
 				v, err, ok := nextV()
 				if !ok {
 					vDone = true
@@ -85,7 +90,7 @@ func (s *Service) eachChild(ctx context.Context, region string, fn func(c *welfa
 				if err != nil {
 					return err
 				}
-				pv = v
+				pv, havePV = v, true
 			}
 			x := bytes.Compare(pv.ChildID[:], c.ID[:])
 			if x > 0 {
@@ -94,7 +99,7 @@ func (s *Service) eachChild(ctx context.Context, region string, fn func(c *welfa
 			if x == 0 {
 				visits = append(visits, pv)
 			}
-			pv = nil // a visit of a child not in the stream is skipped
+			havePV = false // a visit of a child not in the stream is skipped
 		}
 		for !eDone {
 			if pe == nil {
@@ -117,7 +122,7 @@ func (s *Service) eachChild(ctx context.Context, region string, fn func(c *welfa
 			}
 			pe = nil
 		}
-		if err := fn(c, entries, visits); err != nil {
+		if err := fn(&c, entries, visits); err != nil {
 			return err
 		}
 	}
@@ -181,8 +186,8 @@ func (s *Service) ChildVerdicts(ctx context.Context, actor welfare.Actor, region
 			yield(nil, err)
 			return
 		}
-		err := s.eachChild(ctx, region, func(c *welfare.Child, entries []*welfare.KeyEntry, visits []*Visit) error {
-			cv := s.quotas.Evaluate(c, entries, visits, asOf)
+		err := s.eachChild(ctx, region, func(c *ChildRow, entries []*welfare.KeyEntry, visits []VisitRow) error {
+			cv := s.quotas.evaluate(c, entries, visits, asOf)
 			if !yield(&cv, nil) {
 				return errStop
 			}
@@ -272,18 +277,19 @@ func (s *Service) Compliance(ctx context.Context, actor welfare.Actor, region st
 		return x
 	}
 	var counted []uuid.UUID
-	err := s.eachChild(ctx, region, func(c *welfare.Child, entries []*welfare.KeyEntry, visits []*Visit) error {
-		cv := q.Evaluate(c, entries, visits, asOf)
+	err := s.eachChild(ctx, region, func(c *ChildRow, entries []*welfare.KeyEntry, visits []VisitRow) error {
+		cv := q.evaluate(c, entries, visits, asOf)
 		total.add(&cv)
-		sum(townships, c.Residence.Township).add(&cv)
-		if c.Residence.Village != "" {
-			sum(villages, c.Residence.Village).add(&cv)
+		sum(townships, c.Township).add(&cv)
+		if c.Village != "" {
+			sum(villages, c.Village).add(&cv)
 		}
 		counted = counted[:0]
 		for _, r := range cv.Rules {
 			counted = append(counted, r.Counted...)
 		}
-		for _, v := range visits {
+		for i := range visits {
+			v := &visits[i]
 			if v.Start.After(asOf) {
 				continue
 			}
@@ -302,7 +308,7 @@ func (s *Service) Compliance(ctx context.Context, actor welfare.Actor, region st
 			}
 			w.Completed++
 			w.ByMode[string(v.Mode)]++
-			if v.Mode == ModeHome && v.HasEvidence(string(EvidencePhoto)) {
+			if v.Mode == ModeHome && v.Evidence.Has(string(EvidencePhoto)) {
 				w.HomeWithPhoto++
 			}
 			if w.seen != c.ID {
@@ -430,8 +436,8 @@ func (s *Service) WorkerCompliance(ctx context.Context, actor welfare.Actor, sta
 	}
 	if len(m.Scope) > len(s.prog.Area.Code) {
 		sum := newSummary(q)
-		err := s.eachChild(ctx, m.Scope, func(c *welfare.Child, entries []*welfare.KeyEntry, visits []*Visit) error {
-			cv := q.Evaluate(c, entries, visits, asOf)
+		err := s.eachChild(ctx, m.Scope, func(c *ChildRow, entries []*welfare.KeyEntry, visits []VisitRow) error {
+			cv := q.evaluate(c, entries, visits, asOf)
 			sum.add(&cv)
 			return nil
 		})

@@ -99,6 +99,13 @@ type Store interface {
 	// VisitsByVisitor streams the same selection ordered by (VisitorID, Start, ID), for
 	// per-worker work (worklists, travel and overlap checks). f.After is a VisitorCursor.
 	VisitsByVisitor(ctx context.Context, f Filter) iter.Seq2[*Visit, error]
+	// VisitRows streams VisitRowOf of what Visits streams for f, in the same order and
+	// with the same cursor, read from plain columns (no record decoded, nothing
+	// unsealed): what compliance reads.
+	VisitRows(ctx context.Context, f Filter) iter.Seq2[VisitRow, error]
+	// ChildRows streams ChildRowOf of the area's children in ID order (the order of
+	// welfare.ChildStore.CensusRows), read from plain columns: what compliance reads.
+	ChildRows(ctx context.Context, area string) iter.Seq2[ChildRow, error]
 	// EvidenceUses lists the latest-version visits of the area carrying an attachment
 	// with this SHA-256 (matched case-insensitively), one entry per visit and evidence
 	// kind, ordered by (Start, VisitID, Kind). Nil when there are none.

@@ -150,8 +150,8 @@ func (s *Service) Worklist(ctx context.Context, actor welfare.Actor, q WorklistQ
 		return nil, err
 	}
 	wl := &Worklist{Region: region, WorkerID: q.WorkerID, AsOf: welfare.DateOf(q.AsOf)}
-	err := s.eachChild(ctx, region, func(c *welfare.Child, entries []*welfare.KeyEntry, visits []*Visit) error {
-		cv := s.quotas.Evaluate(c, entries, visits, q.AsOf)
+	err := s.eachChild(ctx, region, func(c *ChildRow, entries []*welfare.KeyEntry, visits []VisitRow) error {
+		cv := s.quotas.evaluate(c, entries, visits, q.AsOf)
 		wl.Items = s.quotas.items(&cv, wl.Items)
 		return nil
 	})

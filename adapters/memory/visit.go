@@ -306,28 +306,65 @@ func (v *view) VisitHistory(ctx context.Context, id uuid.UUID) ([]*visit.Visit, 
 	return out, nil
 }
 
+func byChild(t *visitTables) map[string]*index[visitKey]   { return t.byChild }
+func byVisitor(t *visitTables) map[string]*index[visitKey] { return t.byVisitor }
+
 func (v *view) Visits(ctx context.Context, f visit.Filter) iter.Seq2[*visit.Visit, error] {
-	return v.scanVisits(ctx, f, func(t *visitTables) map[string]*index[visitKey] { return t.byChild }, f.ChildID)
+	return scanVisits(v, ctx, f, byChild, f.ChildID, (*visit.Visit).Clone)
 }
 
 func (v *view) VisitsByVisitor(ctx context.Context, f visit.Filter) iter.Seq2[*visit.Visit, error] {
-	return v.scanVisits(ctx, f, func(t *visitTables) map[string]*index[visitKey] { return t.byVisitor }, f.VisitorID)
+	return scanVisits(v, ctx, f, byVisitor, f.VisitorID, (*visit.Visit).Clone)
 }
 
-// scanVisits walks one of the ordered indexes. When the filter fixes the leading ID
-// (lead), the walk starts at that ID (and at From) and stops after it (or at To).
-func (v *view) scanVisits(ctx context.Context, f visit.Filter, order func(*visitTables) map[string]*index[visitKey], lead uuid.UUID) iter.Seq2[*visit.Visit, error] {
-	return func(yield func(*visit.Visit, error) bool) {
+// VisitRows streams the projections of what Visits streams (computed from the stored,
+// immutable versions: no copy of the record is made).
+func (s *Store) VisitRows(ctx context.Context, f visit.Filter) iter.Seq2[visit.VisitRow, error] {
+	return s.v.VisitRows(ctx, f)
+}
+
+func (v *view) VisitRows(ctx context.Context, f visit.Filter) iter.Seq2[visit.VisitRow, error] {
+	return scanVisits(v, ctx, f, byChild, f.ChildID, visit.VisitRowOf)
+}
+
+// ChildRows streams the compliance projection of the area's children in ID order.
+func (s *Store) ChildRows(ctx context.Context, area string) iter.Seq2[visit.ChildRow, error] {
+	return s.v.ChildRows(ctx, area)
+}
+
+func (v *view) ChildRows(ctx context.Context, area string) iter.Seq2[visit.ChildRow, error] {
+	return func(yield func(visit.ChildRow, error) bool) {
 		if err := ctx.Err(); err != nil {
-			yield(nil, err)
+			yield(visit.ChildRow{}, err)
+			return
+		}
+		if area == "" {
+			yield(visit.ChildRow{}, invalid("area", "required"))
+			return
+		}
+		pick := func(st *state, id uuid.UUID) (visit.ChildRow, bool, bool) {
+			return visit.ChildRowOf(st.children[id].c), true, true // a fresh lifecycle slice
+		}
+		walk(ctx, v, func(st *state) *index[uuid.UUID] { return st.childOrder[area] }, cmpID, uuid.Nil, 0, pick, yield)
+	}
+}
+
+// scanVisits walks one of the ordered indexes, yielding out of each stored version
+// selected (a copy or a projection). When the filter fixes the leading ID (lead), the
+// walk starts at that ID (and at From) and stops after it (or at To).
+func scanVisits[T any](v *view, ctx context.Context, f visit.Filter, order func(*visitTables) map[string]*index[visitKey], lead uuid.UUID, out func(*visit.Visit) T) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		if err := ctx.Err(); err != nil {
+			yield(zero, err)
 			return
 		}
 		if f.Area == "" {
-			yield(nil, invalid("Area", "required"))
+			yield(zero, invalid("Area", "required"))
 			return
 		}
 		if f.Limit < 0 {
-			yield(nil, invalid("Limit", "gte"))
+			yield(zero, invalid("Limit", "gte"))
 			return
 		}
 		cursor := cursorKey(f.After)
@@ -356,7 +393,7 @@ func (v *view) scanVisits(ctx context.Context, f visit.Filter, order func(*visit
 		n := 0
 		for {
 			if err := ctx.Err(); err != nil {
-				yield(nil, err)
+				yield(zero, err)
 				return
 			}
 			want := chunk
@@ -364,7 +401,7 @@ func (v *view) scanVisits(ctx context.Context, f visit.Filter, order func(*visit
 				want = min(want, f.Limit-n)
 			}
 			if err := v.rlock(); err != nil {
-				yield(nil, err)
+				yield(zero, err)
 				return
 			}
 			batch = batch[:0]
@@ -389,7 +426,7 @@ func (v *view) scanVisits(ctx context.Context, f visit.Filter, order func(*visit
 			v.runlock()
 			for j, rec := range batch {
 				batch[j] = nil
-				if !yield(rec.Clone(), nil) {
+				if !yield(out(rec), nil) {
 					return
 				}
 				n++

@@ -18,9 +18,9 @@ import (
 // childColumns are the columns of children, in the order childRow.args gives them.
 const childColumns = `area_code, id, version, id_number_key, name_birth_key, township, village, state,
 sex, birth_date, stage, health, disability_type, medical_insurance, residence_permit, economic,
-updated_at_us, document, sealed`
+updated_at_us, document, sealed, lifecycle`
 
-const childColumnCount = 19
+const childColumnCount = 20
 
 // childRow is a child as stored: the record's hash for the journal, and the columns.
 type childRow struct {
@@ -41,7 +41,7 @@ func (r *childRow) args() []any {
 	return []any{r.rec.AreaCode, idArg(r.rec.ID), r.rec.Version, number, r.nameKey, c.Township, c.Village,
 		string(c.State), string(c.Sex), dateInt(c.BirthDate), c.Stage, c.Health, c.DisabilityType,
 		string(c.MedicalInsurance), string(c.ResidencePermit), string(c.Economic),
-		micros(r.rec.UpdatedAt), r.document, r.sealed}
+		micros(r.rec.UpdatedAt), r.document, r.sealed, encodeLifecycle(r.rec.Lifecycle)}
 }
 
 // prepareChild builds the row that stores c at version.
@@ -298,7 +298,7 @@ const (
 	updateChildSQL = `UPDATE children SET version = version + 1, id_number_key = ?,
 name_birth_key = ?, township = ?, village = ?, state = ?, sex = ?, birth_date = ?, stage = ?, health = ?,
 disability_type = ?, medical_insurance = ?, residence_permit = ?, economic = ?, updated_at_us = ?,
-document = ?, sealed = ?
+document = ?, sealed = ?, lifecycle = ?
 WHERE area_code = ? AND id = ? AND version = ?`
 	selectChildVersion = `SELECT area_code, version FROM children WHERE id = ?`
 	selectNumberHolder = `SELECT id FROM children WHERE area_code = ? AND id_number_key = ? AND id <> ?`

@@ -18,11 +18,12 @@ import (
 	"github.com/google/uuid"
 )
 
-// Visit records (探视巡访; migration 0003):
+// Visit records (探视巡访; migrations 0003 and 0005):
 //
 //	visits         (area_code, child_id, start_us, id) + version, visitor_id, township,
-//	               village, mode, outcome, document, sealed; indexes (area_code,
-//	               visitor_id, start_us, id) and (id)
+//	               village, mode, outcome, document, sealed, visitor_role,
+//	               evidence_kinds; indexes (area_code, visitor_id, start_us, id), (id)
+//	               and, on SQLite, the covering visits_rows for VisitRows
 //	visit_history  (area_code, id, version) + document, sealed: every earlier version
 //	visit_evidence (area_code, sha_key, visit_id, kind) + child_id, visitor_id, start_us,
 //	               version; index (area_code, visit_id)
@@ -41,7 +42,11 @@ import (
 // services), follow-up, failure reason, amendment note and evidence are in the sealed
 // column, encrypted with a Sealer; the document holds IDs, region, visitor, mode,
 // outcome, times, who was present and the amendment's reason, editor and time. Mode,
-// outcome and the evidence kinds are also columns, so aggregations can run in SQL.
+// outcome and the evidence kinds are also columns, so aggregations can run in SQL; with
+// the visitor's role and the evidence kinds (the bits of visit.EvidenceSet: 1 photo,
+// 2 video, 4 audio, 8 call record, 16 signature) they give VisitRows its projection
+// without decoding anything. A row written before migration 0005 has NULL there and
+// is decoded.
 // IDs are unique across areas by a check in the writing transaction.
 
 var (
@@ -93,6 +98,7 @@ type visitRow struct {
 	document string
 	sealed   []byte
 	evidence []evidenceRow
+	kinds    int64 // the evidence_kinds column: the visit.EvidenceSet of the kinds
 	leaf     journal.Leaf
 }
 
@@ -139,6 +145,7 @@ func (s *Store) prepareVisit(v *visit.Visit, version int64) (*visitRow, error) {
 	r := &visitRow{rec: rec, document: string(doc), sealed: sealed, leaf: journal.Leaf{
 		Kind: visit.EntityVisit, ID: rec.ID.String(), Version: version, RecordSHA256: h,
 		Time: s.now(), Actor: rec.UpdatedBy}}
+	r.kinds = int64(visit.VisitRowOf(rec).Evidence)
 	for _, e := range rec.Evidence {
 		if e.SHA256 == "" {
 			continue
@@ -186,13 +193,15 @@ func (s *Store) decodeVisit(id uuid.UUID, version int64, document string, sealed
 // Statements of visit writes and lookups.
 const (
 	insertVisit = `INSERT INTO visits (area_code, child_id, start_us, id, version, visitor_id, township,
-village, mode, outcome, document, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+village, mode, outcome, document, sealed, visitor_role, evidence_kinds)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	selectVisitID      = `SELECT id FROM visits WHERE id = ?`
 	selectVisit        = `SELECT version, document, sealed FROM visits WHERE id = ?`
 	selectVisitCurrent = `SELECT area_code, version, document, sealed FROM visits WHERE id = ?`
 	insertVisitHistory = `INSERT INTO visit_history (area_code, id, version, document, sealed) VALUES (?, ?, ?, ?, ?)`
 	updateVisit        = `UPDATE visits SET child_id = ?, start_us = ?, version = ?, visitor_id = ?,
-township = ?, village = ?, mode = ?, outcome = ?, document = ?, sealed = ?
+township = ?, village = ?, mode = ?, outcome = ?, document = ?, sealed = ?, visitor_role = ?,
+evidence_kinds = ?
 WHERE area_code = ? AND id = ? AND version = ?`
 	selectVisitHistory = `SELECT version, document, sealed FROM visit_history WHERE area_code = ? AND id = ?
 ORDER BY version`
@@ -248,7 +257,7 @@ func (s *Store) CreateVisit(ctx context.Context, v *visit.Visit) error {
 		rec := r.rec
 		_, err = t.q.ExecContext(ctx, s.d.q(insertVisit), rec.AreaCode, idArg(rec.ChildID), micros(rec.Start),
 			idArg(rec.ID), int64(1), idArg(rec.VisitorID), rec.Township, rec.Village, string(rec.Mode),
-			string(rec.Outcome), r.document, r.sealed)
+			string(rec.Outcome), r.document, r.sealed, string(rec.VisitorRole), r.kinds)
 		if err != nil {
 			return s.uniqueAsConflict("create visit", err)
 		}
@@ -300,7 +309,7 @@ func (s *Store) AmendVisit(ctx context.Context, v *visit.Visit) error {
 		rec := r.rec
 		n, err := s.execCount(ctx, t.q, updateVisit, idArg(rec.ChildID), micros(rec.Start), rec.Version,
 			idArg(rec.VisitorID), rec.Township, rec.Village, string(rec.Mode), string(rec.Outcome), r.document,
-			r.sealed, area, idArg(rec.ID), version)
+			r.sealed, string(rec.VisitorRole), r.kinds, area, idArg(rec.ID), version)
 		if err != nil {
 			return s.uniqueAsConflict("amend visit", err)
 		}
@@ -388,11 +397,12 @@ func (s *Store) VisitHistory(ctx context.Context, id uuid.UUID) ([]*visit.Visit,
 	return out, nil
 }
 
-// The visit scans. lead is child_id (Visits) or visitor_id (VisitsByVisitor); the
-// keyset condition bounds lead from below as well, so every engine starts the index
-// range at the cursor. With the lead fixed by the filter the scan is one lead's range.
+// The visit scans. lead is child_id (Visits, VisitRows) or visitor_id
+// (VisitsByVisitor); the keyset condition bounds lead from below as well, so every
+// engine starts the index range at the cursor. With the lead fixed by the filter the
+// scan is one lead's range. %[2]s is the columns selected after lead, start_us and id.
 const (
-	selectVisitsPage = `SELECT %[1]s, start_us, id, version, document, sealed FROM visits WHERE area_code = ?`
+	selectVisitsPage = `SELECT %[1]s, start_us, id, %[2]s FROM visits WHERE area_code = ?`
 	visitsAfterAny   = ` AND %[1]s >= ? AND (%[1]s > ? OR (%[1]s = ? AND (start_us > ? OR (start_us = ? AND id > ?))))`
 	visitsAfterLead  = ` AND %[1]s = ? AND (start_us > ? OR (start_us = ? AND id > ?))`
 	visitsChild      = ` AND child_id = ?`
@@ -400,6 +410,13 @@ const (
 	visitsFrom       = ` AND start_us >= ?`
 	visitsTo         = ` AND start_us < ?`
 	orderVisitsLimit = ` ORDER BY %[1]s, start_us, id LIMIT ?`
+
+	// recordColumns are what Visits decodes; rowColumns what VisitRows reads: plain
+	// columns only (on SQLite all in the covering index visits_rows, so the scan never
+	// touches the table). A row written before migration 0005 (evidence_kinds NULL) is
+	// read again by ID and decoded instead.
+	recordColumns = `version, document, sealed`
+	rowColumns    = `version, visitor_id, visitor_role, mode, outcome, evidence_kinds`
 )
 
 // visitKey is a position in a visit scan: lead, start (µs) and ID.
@@ -409,7 +426,7 @@ type visitKey struct {
 	id    uuid.UUID
 }
 
-// rawVisit is a scanned visits row.
+// rawVisit is a scanned visits row of recordColumns.
 type rawVisit struct {
 	visitKey
 	rawVersion
@@ -418,27 +435,119 @@ type rawVisit struct {
 // Visits streams the latest versions f selects ordered by (ChildID, Start, ID),
 // PageSize rows per query.
 func (s *Store) Visits(ctx context.Context, f visit.Filter) iter.Seq2[*visit.Visit, error] {
-	return s.scanVisits(ctx, f, "child_id", f.ChildID)
+	return scanVisits(s, ctx, f, "child_id", f.ChildID, s.opts.PageSize, recordColumns, rawKey, s.recordScanner, s.decodePage)
 }
 
 // VisitsByVisitor streams the latest versions f selects ordered by (VisitorID, Start,
 // ID), PageSize rows per query, through the visitor index.
 func (s *Store) VisitsByVisitor(ctx context.Context, f visit.Filter) iter.Seq2[*visit.Visit, error] {
-	return s.scanVisits(ctx, f, "visitor_id", f.VisitorID)
+	return scanVisits(s, ctx, f, "visitor_id", f.VisitorID, s.opts.PageSize, recordColumns, rawKey, s.recordScanner, s.decodePage)
 }
 
-func (s *Store) scanVisits(ctx context.Context, f visit.Filter, leadCol string, lead uuid.UUID) iter.Seq2[*visit.Visit, error] {
-	return func(yield func(*visit.Visit, error) bool) {
+// VisitRows streams the projections of what Visits streams, in its order, from the
+// plain columns of visits (no document read, nothing unsealed), rowPageSize rows per
+// query; a row written before migration 0005 is read by ID, decoded and projected.
+func (s *Store) VisitRows(ctx context.Context, f visit.Filter) iter.Seq2[visit.VisitRow, error] {
+	// The page's rows are yielded as read, but for the older rows (Version 0 here).
+	finish := func(page []visit.VisitRow) ([]visit.VisitRow, error) {
+		for i := range page {
+			if page[i].Version != 0 {
+				continue
+			}
+			v, err := s.GetVisit(ctx, page[i].ID)
+			if err != nil {
+				return nil, err
+			}
+			page[i] = visit.VisitRowOf(v)
+		}
+		return page, nil
+	}
+	key := func(r *visit.VisitRow) visitKey { return visitKey{lead: r.ChildID, start: micros(r.Start), id: r.ID} }
+	return scanVisits(s, ctx, f, "child_id", f.ChildID, s.rowPageSize(), rowColumns, key, s.visitRowScanner, finish)
+}
+
+func rawKey(r *rawVisit) visitKey { return r.visitKey }
+
+func (s *Store) recordScanner() func(*sql.Rows) (rawVisit, error) { return s.scanRawVisit }
+
+func (s *Store) scanRawVisit(rows *sql.Rows) (r rawVisit, err error) {
+	var lead, id []byte
+	if err := rows.Scan(&lead, &r.start, &id, &r.version, &r.document, &r.sealed); err != nil {
+		return r, s.wrap("visits", err)
+	}
+	if r.lead, err = uuidFrom(lead); err != nil {
+		return r, err
+	}
+	r.id, err = uuidFrom(id)
+	return r, err
+}
+
+// decodePage decodes a page of records.
+func (s *Store) decodePage(page []rawVisit) ([]*visit.Visit, error) {
+	vs := make([]*visit.Visit, len(page))
+	for i, r := range page {
+		var err error
+		if vs[i], err = s.decodeVisit(r.id, r.version, r.document, r.sealed); err != nil {
+			return nil, err
+		}
+	}
+	return vs, nil
+}
+
+// visitRowScanner returns a reader of rowColumns rows whose scan destinations are
+// allocated once (a page's rows reuse them). A row written before migration 0005
+// (evidence_kinds NULL) comes with its ID, child and start only, and Version 0.
+func (s *Store) visitRowScanner() func(*sql.Rows) (visit.VisitRow, error) {
+	var d struct {
+		lead, id, visitor sql.RawBytes // copied into UUIDs before the next row
+		start, version    int64
+		role              sql.NullString // NULL in a row written before 0005
+		kinds             sql.NullInt64  // likewise
+		mode, outcome     string
+	}
+	dest := []any{&d.lead, &d.start, &d.id, &d.version, &d.visitor, &d.role, &d.mode, &d.outcome, &d.kinds}
+	return func(rows *sql.Rows) (r visit.VisitRow, err error) {
+		if err := rows.Scan(dest...); err != nil {
+			return r, s.wrap("visits", err)
+		}
+		if r.ChildID, err = uuidFrom(d.lead); err != nil {
+			return r, err
+		}
+		if r.ID, err = uuidFrom(d.id); err != nil {
+			return r, err
+		}
+		r.Start = fromMicros(d.start)
+		if !d.kinds.Valid {
+			return r, nil
+		}
+		if r.VisitorID, err = uuidFrom(d.visitor); err != nil {
+			return r, err
+		}
+		r.Version = d.version
+		r.VisitorRole, r.Mode, r.Outcome = welfare.Role(d.role.String), visit.Mode(d.mode), visit.Outcome(d.outcome)
+		r.Evidence = visit.EvidenceSet(d.kinds.Int64)
+		return r, nil
+	}
+}
+
+// scanVisits runs a keyset-paginated scan in the order of leadCol, pageSize rows per
+// query, selecting cols: newScan makes a page's row reader, key gives a row's position,
+// finish makes the values yielded of a page read (after its rows are closed, outside
+// the read).
+func scanVisits[R, T any](s *Store, ctx context.Context, f visit.Filter, leadCol string, lead uuid.UUID, pageSize int, cols string,
+	key func(*R) visitKey, newScan func() func(*sql.Rows) (R, error), finish func([]R) ([]T, error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
 		if err := ctx.Err(); err != nil {
-			yield(nil, err)
+			yield(zero, err)
 			return
 		}
 		if f.Area == "" {
-			yield(nil, invalid("Area", "required"))
+			yield(zero, invalid("Area", "required"))
 			return
 		}
 		if f.Limit < 0 {
-			yield(nil, invalid("Limit", "gte"))
+			yield(zero, invalid("Limit", "gte"))
 			return
 		}
 		cur := visitKey{lead: f.After.Lead, start: math.MinInt64, id: f.After.ID}
@@ -453,7 +562,7 @@ func (s *Store) scanVisits(ctx context.Context, f visit.Filter, leadCol string, 
 				cur = visitKey{lead: lead, start: math.MinInt64}
 			}
 		}
-		query := fmt.Sprintf(selectVisitsPage, leadCol)
+		query := fmt.Sprintf(selectVisitsPage, leadCol, cols)
 		if lead != uuid.Nil {
 			query += fmt.Sprintf(visitsAfterLead, leadCol)
 		} else {
@@ -482,10 +591,10 @@ func (s *Store) scanVisits(ctx context.Context, f visit.Filter, leadCol string, 
 			filterArgs = append(filterArgs, micros(f.To))
 		}
 		query += fmt.Sprintf(orderVisitsLimit, leadCol)
-		// next reads and decodes the page after cur; more is false after the last page.
+		// next reads and converts the page after cur; more is false after the last page.
 		n := 0
-		next := func() (vs []*visit.Visit, more bool, err error) {
-			limit := s.opts.PageSize
+		next := func() (vs []T, more bool, err error) {
+			limit := pageSize
 			if f.Limit > 0 {
 				limit = min(limit, f.Limit-n)
 			}
@@ -499,35 +608,32 @@ func (s *Store) scanVisits(ctx context.Context, f visit.Filter, leadCol string, 
 			}
 			args = append(args, filterArgs...)
 			args = append(args, limit)
-			var page []rawVisit
+			var page []R
 			err = s.read(ctx, func(q querier) (err error) {
-				page, err = s.visitPage(ctx, q, query, args, limit)
+				page, err = visitPage(s, ctx, q, query, args, limit, lead == uuid.Nil, newScan())
 				return err
 			})
 			if err != nil {
 				return nil, false, err
 			}
-			vs = make([]*visit.Visit, len(page))
-			for i, r := range page {
-				if vs[i], err = s.decodeVisit(r.id, r.version, r.document, r.sealed); err != nil {
-					return nil, false, err
-				}
-			}
 			n += len(page)
 			if len(page) > 0 {
-				cur = page[len(page)-1].visitKey
+				cur = key(&page[len(page)-1])
+			}
+			if vs, err = finish(page); err != nil {
+				return nil, false, err
 			}
 			return vs, len(page) == limit && (f.Limit == 0 || n < f.Limit), nil
 		}
-		pages := s.visitPages(ctx, next, lead == uuid.Nil && s.t == nil)
+		pages := visitPages(s, ctx, next, lead == uuid.Nil && s.t == nil)
 		for vs, err := range pages {
 			if err != nil {
-				yield(nil, err)
+				yield(zero, err)
 				return
 			}
 			for _, v := range vs {
 				if err := ctx.Err(); err != nil {
-					yield(nil, err)
+					yield(zero, err)
 					return
 				}
 				if !yield(v, nil) {
@@ -545,8 +651,8 @@ func (s *Store) scanVisits(ctx context.Context, f visit.Filter, leadCol string, 
 // overlap on a multi-core machine; memory stays bounded by two pages, and the goroutine
 // ends before the scan returns. Inside a transaction pages are read on demand, so the
 // transaction's statements stay serial.
-func (s *Store) visitPages(ctx context.Context, next func() ([]*visit.Visit, bool, error), ahead bool) iter.Seq2[[]*visit.Visit, error] {
-	return func(yield func([]*visit.Visit, error) bool) {
+func visitPages[T any](s *Store, ctx context.Context, next func() ([]T, bool, error), ahead bool) iter.Seq2[[]T, error] {
+	return func(yield func([]T, error) bool) {
 		if !ahead {
 			for {
 				vs, more, err := next()
@@ -556,7 +662,7 @@ func (s *Store) visitPages(ctx context.Context, next func() ([]*visit.Visit, boo
 			}
 		}
 		type page struct {
-			vs  []*visit.Visit
+			vs  []T
 			err error
 		}
 		ch := make(chan page, 1)
@@ -588,24 +694,23 @@ func (s *Store) visitPages(ctx context.Context, next func() ([]*visit.Visit, boo
 	}
 }
 
-// visitPage runs a scan query selecting lead, start_us, id, version, document, sealed.
-func (s *Store) visitPage(ctx context.Context, q querier, query string, args []any, limit int) ([]rawVisit, error) {
+// visitPage runs a scan query, reading each row with scan (which wraps its database
+// errors); full expects a full page.
+func visitPage[R any](s *Store, ctx context.Context, q querier, query string, args []any, limit int, full bool,
+	scan func(*sql.Rows) (R, error)) ([]R, error) {
 	rows, err := q.QueryContext(ctx, s.d.q(query), args...)
 	if err != nil {
 		return nil, s.wrap("visits", err)
 	}
 	defer rows.Close()
-	out := make([]rawVisit, 0, min(limit, 64))
+	capacity := min(limit, 64) // most scans of one child or visitor are a few rows
+	if full {
+		capacity = limit // an area-wide scan's pages are full but the last
+	}
+	out := make([]R, 0, capacity)
 	for rows.Next() {
-		var r rawVisit
-		var lead, id []byte
-		if err := rows.Scan(&lead, &r.start, &id, &r.version, &r.document, &r.sealed); err != nil {
-			return nil, s.wrap("visits", err)
-		}
-		if r.lead, err = uuidFrom(lead); err != nil {
-			return nil, err
-		}
-		if r.id, err = uuidFrom(id); err != nil {
+		r, err := scan(rows)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, r)

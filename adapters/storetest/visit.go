@@ -59,6 +59,9 @@ func init() {
 		{"Visit/Copies", testVisitCopies},
 		{"Visit/WriteInsideScan", testVisitWriteInsideScan},
 		{"Visit/ChildrenInRegion", testChildrenInRegion},
+		{"Visit/RowsProjectVisits", testVisitRowsProject},
+		{"Visit/RowsAmendAndPaging", testVisitRowsAmendPaging},
+		{"Visit/ChildRows", testChildRows},
 	}...)
 }
 
@@ -819,4 +822,150 @@ func testChildrenInRegion(t *testing.T, ws welfare.Store) {
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
 	requireCancelledScan(t, "ChildrenInRegion", ri.ChildrenInRegion(cctx, Area, Townships[0]))
+}
+
+// requireRows asserts that VisitRows(f) yields VisitRowOf of what Visits(f) yields, in
+// the same order.
+func requireRows(t *testing.T, s visit.Store, f visit.Filter) []visit.VisitRow {
+	t.Helper()
+	vs, err := Collect(s.Visits(bg(), f))
+	require.NoError(t, err)
+	var want []visit.VisitRow
+	for _, v := range vs {
+		want = append(want, visit.VisitRowOf(v))
+	}
+	got, err := Collect(s.VisitRows(bg(), f))
+	require.NoError(t, err)
+	require.Equal(t, want, got, "VisitRows %+v: the projections of Visits, in its order", f)
+	return got
+}
+
+// testVisitRowsProject: VisitRows is the projection of Visits under every filter, with
+// every evidence kind, failed visits, a visit without an end, and other visitor roles.
+func testVisitRowsProject(t *testing.T, ws welfare.Store) {
+	s := visitStore(t, ws)
+	all := visitSet(t, s)
+	full := FullVisit(500, NewChild(2))
+	full.Evidence = append(full.Evidence, visit.Evidence{Kind: visit.EvidenceSignature, SHA256: EvidenceHash(3_000_000), Size: 8},
+		visit.Evidence{Kind: visit.EvidenceAudio, Size: 16}) // no hash
+	full.Mode, full.VisitorRole = visit.ModeVideo, welfare.RoleDirector
+	bare := NewVisit(501, NewChild(3))
+	bare.Evidence, bare.End, bare.Outcome = nil, time.Time{}, visit.OutcomeUnreachable
+	mustVisit(t, s, full, bare)
+	from, to := At(120), At(420)
+	for _, f := range []visit.Filter{
+		{Area: Area},
+		{Area: Area, ChildID: ChildID(1)},
+		{Area: Area, VisitorID: StaffID(2)},
+		{Area: Area, ChildID: ChildID(3), VisitorID: StaffID(1)},
+		{Area: Area, Region: Township(2)},
+		{Area: Area, Region: Village(1)},
+		{Area: Area, From: from, To: to},
+		{Area: Area, ChildID: ChildID(1), From: from, To: to},
+		{Area: Area, ChildID: ChildID(404)},
+		{Area: OtherArea},
+	} {
+		requireRows(t, s, f)
+	}
+	rows := requireRows(t, s, visit.Filter{Area: Area})
+	require.Len(t, rows, len(all)+2)
+	for _, r := range rows {
+		switch r.ID {
+		case full.ID:
+			require.True(t, r.Evidence.Has("photo", "video", "call_record", "signature", "audio"), "every kind: %v", r.Evidence)
+			require.Equal(t, "photo,video,audio,call_record,signature", r.Evidence.String())
+			require.Equal(t, welfare.RoleDirector, r.VisitorRole)
+		case bare.ID:
+			require.Zero(t, r.Evidence)
+			require.False(t, r.Counts())
+		}
+	}
+	for _, f := range []visit.Filter{{}, {Area: Area, Limit: -1}} {
+		_, err := Collect(s.VisitRows(bg(), f))
+		require.ErrorIs(t, err, welfare.ErrInvalid, "%+v", f)
+	}
+}
+
+// testVisitRowsAmendPaging: VisitRows follows amendments (latest version only) and
+// pages by ChildCursor like Visits.
+func testVisitRowsAmendPaging(t *testing.T, ws welfare.Store) {
+	s := visitStore(t, ws)
+	all := visitSet(t, s)
+	v := all[4]
+	v.Evidence = append(v.Evidence, visit.Evidence{Kind: visit.EvidenceSignature, SHA256: EvidenceHash(4_000_000), Size: 8})
+	v.Mode, v.Outcome, v.End = visit.ModePhone, visit.OutcomeCompleted, v.Start.Add(5*time.Minute)
+	v.Amendment = &visit.Amendment{Reason: "typo", Editor: StaffID(2).String(), At: v.Start.Add(time.Hour)}
+	require.NoError(t, s.AmendVisit(bg(), v))
+	rows := requireRows(t, s, visit.Filter{Area: Area})
+	i := slices.IndexFunc(rows, func(r visit.VisitRow) bool { return r.ID == v.ID })
+	require.GreaterOrEqual(t, i, 0)
+	require.EqualValues(t, 2, rows[i].Version)
+	require.Equal(t, visit.ModePhone, rows[i].Mode)
+	require.True(t, rows[i].Evidence.Has("photo", "signature"))
+	for _, size := range []int{1, 4, 7, 100} {
+		f := visit.Filter{Area: Area, Limit: size}
+		var got []visit.VisitRow
+		for range 1000 {
+			page, err := Collect(s.VisitRows(bg(), f))
+			require.NoError(t, err)
+			require.LessOrEqual(t, len(page), size)
+			got = append(got, page...)
+			if len(page) < size {
+				break
+			}
+			f.After = page[len(page)-1].ChildCursor()
+		}
+		require.Equal(t, rows, got, "paging by %d", size)
+	}
+	n := 0
+	for _, err := range s.VisitRows(bg(), visit.Filter{Area: Area}) {
+		require.NoError(t, err)
+		if n++; n == 3 {
+			break
+		}
+	}
+	require.Equal(t, 3, n, "breaking out of a scan stops it")
+}
+
+// testChildRows: ChildRows is ChildRowOf of each of the area's children, in ID order,
+// and follows updates (a lifecycle event added, a move).
+func testChildRows(t *testing.T, ws welfare.Store) {
+	s := visitStore(t, ws)
+	full := FullChild(5)
+	require.NotEmpty(t, full.Lifecycle)
+	mustCreate(t, s, full, NewChild(1), NewChild(2), NewChild(3))
+	other := NewChild(99)
+	other.AreaCode = OtherArea
+	mustCreate(t, s, other)
+	check := func() []visit.ChildRow {
+		t.Helper()
+		cs, err := Collect(s.Children(bg(), welfare.ChildFilter{Area: Area}))
+		require.NoError(t, err)
+		var want []visit.ChildRow
+		for _, c := range cs {
+			want = append(want, visit.ChildRowOf(c))
+		}
+		got, err := Collect(s.ChildRows(bg(), Area))
+		require.NoError(t, err)
+		require.Equal(t, want, got, "ChildRows: the projections of Children, in ID order")
+		return got
+	}
+	rows := check()
+	require.Len(t, rows, 4)
+	c, err := s.GetChild(bg(), full.ID)
+	require.NoError(t, err)
+	last := c.Lifecycle[len(c.Lifecycle)-1]
+	c.Lifecycle = append(c.Lifecycle, welfare.LifecycleEvent{From: last.To, To: welfare.StateExited,
+		On: last.On.AddDate(0, 2, 0), Reason: welfare.ExitAgedOut, Actor: StaffID(1).String(), Recorded: At(3600)})
+	c.Residence.Village = Village(2)
+	require.NoError(t, s.UpdateChild(bg(), c))
+	rows = check()
+	i := slices.IndexFunc(rows, func(r visit.ChildRow) bool { return r.ID == full.ID })
+	require.Equal(t, welfare.StateExited, rows[i].Lifecycle[len(rows[i].Lifecycle)-1].To)
+	require.Equal(t, Village(2), rows[i].Village)
+	got, err := Collect(s.ChildRows(bg(), OtherArea))
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	_, err = Collect(s.ChildRows(bg(), ""))
+	require.ErrorIs(t, err, welfare.ErrInvalid)
 }
