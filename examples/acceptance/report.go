@@ -27,6 +27,7 @@ type report struct {
 	ExitsDue   []welfare.ExitDue   `json:"exits_due"`
 	Team       welfare.TeamCheck   `json:"team"`
 	Screening  *screeningSummary   `json:"screening"`
+	*acceptance
 }
 
 func buildReport(ctx context.Context, e *env, asOf welfare.Date) (*report, error) {
@@ -186,6 +187,9 @@ func printReport(w io.Writer, e *env, r *report) error {
 		r.Team.Counts[welfare.RoleProjectLead], r.Team.Counts[welfare.RoleSocialWorker],
 		r.Team.Counts[welfare.RoleCounsellor], r.Team.Total, prog.Team.MinTotal, verdict)
 	printScreening(p, r.Screening, prog)
+	if r.acceptance != nil {
+		printAcceptance(p, prog, div, r.acceptance)
+	}
 	return p.err
 }
 

@@ -21,6 +21,10 @@ type screeningSummary struct {
 	ByLevel     map[string]int `json:"by_level"` // children by their latest level
 	Due         int            `json:"due"`      // children due for a (re)screening on the day
 	DueByReason map[string]int `json:"due_by_reason"`
+	// DueFirst: due children never screened (PS-1 short while any remain); DueRescreen:
+	// due children screened before (rescreen or a new reason).
+	DueFirst    int `json:"due_first"`
+	DueRescreen int `json:"due_rescreen"`
 }
 
 // loadScreenings seeds the demo county's screenings once (a store that holds sessions of
@@ -84,6 +88,11 @@ func summarizeScreening(ctx context.Context, e *env, asOf welfare.Date) (*screen
 	}
 	sum.Due = len(due)
 	for _, d := range due {
+		if d.LastScreened.IsZero() {
+			sum.DueFirst++
+		} else {
+			sum.DueRescreen++
+		}
 		for _, r := range d.Reasons {
 			sum.DueByReason[r.Code]++
 		}
