@@ -100,6 +100,8 @@ const selectSchemaVersion = `SELECT COALESCE(MAX(version), 0) FROM liudong_schem
 
 const insertSchemaVersion = `INSERT INTO liudong_schema_migrations (version, applied_at) VALUES (?, ?)`
 
+const selectAppliedVersions = `SELECT version FROM liudong_schema_migrations`
+
 // migrate applies the migrations the database lacks, in one transaction (on engines
 // with transactional DDL), and records each in liudong_schema_migrations. It is a
 // no-op on an up-to-date database and fails with ErrSchemaTooNew on a newer one.
@@ -132,8 +134,31 @@ func (s *Store) migrate(ctx context.Context) error {
 		if have > known {
 			return fmt.Errorf("%w: the database is at schema version %d but this build of liudong knows versions up to %d; open it with a newer liudong", ErrSchemaTooNew, have, known)
 		}
+		// Every known migration the database has not recorded is applied, in order, so a
+		// database that recorded a later migration first (branches landing out of order)
+		// still gets the earlier one.
+		applied := map[int64]bool{}
+		rows, err := t.q.QueryContext(ctx, selectAppliedVersions)
+		if err != nil {
+			return &dbError{"read applied migrations", err}
+		}
+		for rows.Next() {
+			var v int64
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return &dbError{"read applied migrations", err}
+			}
+			applied[v] = true
+		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return &dbError{"read applied migrations", err}
+		}
+		if err := rows.Close(); err != nil {
+			return &dbError{"read applied migrations", err}
+		}
 		for _, m := range migs {
-			if m.version <= have {
+			if applied[m.version] {
 				continue
 			}
 			for i, stmt := range m.statements {
