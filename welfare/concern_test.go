@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -23,4 +24,16 @@ func TestConcernRecorder(t *testing.T) {
 	cancel()
 	assert.ErrorIs(t, r.Raise(ctx, c), context.Canceled)
 	assert.Len(t, r.Concerns(), 1)
+}
+
+func TestCheckKeys(t *testing.T) {
+	id := uuid.New()
+	require.NoError(t, CheckKeys("", id, "360121"))
+	require.NoError(t, CheckKeys("", id, "360121", id))
+	err := CheckKeys("[2].", uuid.Nil, "", uuid.Nil)
+	var ve *ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.ErrorIs(t, err, ErrInvalid)
+	assert.Equal(t, []FieldError{{Field: "[2].ID", Rule: "required"}, {Field: "[2].AreaCode", Rule: "required"},
+		{Field: "[2].ChildID", Rule: "required"}}, ve.Fields)
 }

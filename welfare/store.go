@@ -86,3 +86,26 @@ const (
 	EntityStaff    = "staff"
 	EntityAccess   = "access"
 )
+
+// CheckKeys reports the storage keys a record lacks — its ID, its area code and, for a
+// record that belongs to a child, the child's ID — as a *ValidationError naming each;
+// nil when all are set. prefix names the record within a batch (e.g. "[3]."). Every
+// store checks these before a write.
+func CheckKeys(prefix string, id uuid.UUID, area string, child ...uuid.UUID) error {
+	var fs []FieldError
+	if id == uuid.Nil {
+		fs = append(fs, FieldError{Field: prefix + "ID", Rule: "required"})
+	}
+	if area == "" {
+		fs = append(fs, FieldError{Field: prefix + "AreaCode", Rule: "required"})
+	}
+	for _, c := range child {
+		if c == uuid.Nil {
+			fs = append(fs, FieldError{Field: prefix + "ChildID", Rule: "required"})
+		}
+	}
+	if fs != nil {
+		return &ValidationError{Fields: fs}
+	}
+	return nil
+}

@@ -160,20 +160,10 @@ func (sp *cwSpec[T, K]) check(x T, isNil bool) error {
 	if isNil {
 		return invalid(sp.entity, "required")
 	}
-	var fs []welfare.FieldError
-	if sp.id(x) == uuid.Nil {
-		fs = append(fs, welfare.FieldError{Field: "ID", Rule: "required"})
+	if sp.child != nil {
+		return welfare.CheckKeys("", sp.id(x), sp.area(x), sp.child(x))
 	}
-	if sp.area(x) == "" {
-		fs = append(fs, welfare.FieldError{Field: "AreaCode", Rule: "required"})
-	}
-	if sp.child != nil && sp.child(x) == uuid.Nil {
-		fs = append(fs, welfare.FieldError{Field: "ChildID", Rule: "required"})
-	}
-	if fs != nil {
-		return &welfare.ValidationError{Fields: fs}
-	}
-	return nil
+	return welfare.CheckKeys("", sp.id(x), sp.area(x))
 }
 
 // put journals rec and stores it, logging the undo. The caller holds the write lock.

@@ -330,54 +330,21 @@ func checkChild(c *welfare.Child, prefix string) error {
 	if c == nil {
 		return invalid(strings.TrimSuffix(prefix, ".")+"Child", "required")
 	}
-	var fs []welfare.FieldError
-	if c.ID == uuid.Nil {
-		fs = append(fs, welfare.FieldError{Field: prefix + "ID", Rule: "required"})
-	}
-	if c.AreaCode == "" {
-		fs = append(fs, welfare.FieldError{Field: prefix + "AreaCode", Rule: "required"})
-	}
-	if fs != nil {
-		return &welfare.ValidationError{Fields: fs}
-	}
-	return nil
+	return welfare.CheckKeys(prefix, c.ID, c.AreaCode)
 }
 
 func checkEntry(e *welfare.KeyEntry) error {
 	if e == nil {
 		return invalid("KeyEntry", "required")
 	}
-	var fs []welfare.FieldError
-	if e.ID == uuid.Nil {
-		fs = append(fs, welfare.FieldError{Field: "ID", Rule: "required"})
-	}
-	if e.AreaCode == "" {
-		fs = append(fs, welfare.FieldError{Field: "AreaCode", Rule: "required"})
-	}
-	if e.ChildID == uuid.Nil {
-		fs = append(fs, welfare.FieldError{Field: "ChildID", Rule: "required"})
-	}
-	if fs != nil {
-		return &welfare.ValidationError{Fields: fs}
-	}
-	return nil
+	return welfare.CheckKeys("", e.ID, e.AreaCode, e.ChildID)
 }
 
 func checkStaff(m *welfare.Staff) error {
 	if m == nil {
 		return invalid("Staff", "required")
 	}
-	var fs []welfare.FieldError
-	if m.ID == uuid.Nil {
-		fs = append(fs, welfare.FieldError{Field: "ID", Rule: "required"})
-	}
-	if m.AreaCode == "" {
-		fs = append(fs, welfare.FieldError{Field: "AreaCode", Rule: "required"})
-	}
-	if fs != nil {
-		return &welfare.ValidationError{Fields: fs}
-	}
-	return nil
+	return welfare.CheckKeys("", m.ID, m.AreaCode)
 }
 
 // ---- children ----

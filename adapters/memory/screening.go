@@ -149,20 +149,7 @@ func (s *Store) Requests(ctx context.Context, f screening.RequestFilter) iter.Se
 }
 
 func checkRecord(id uuid.UUID, area string, child uuid.UUID) error {
-	var fs []welfare.FieldError
-	if id == uuid.Nil {
-		fs = append(fs, welfare.FieldError{Field: "ID", Rule: "required"})
-	}
-	if area == "" {
-		fs = append(fs, welfare.FieldError{Field: "AreaCode", Rule: "required"})
-	}
-	if child == uuid.Nil {
-		fs = append(fs, welfare.FieldError{Field: "ChildID", Rule: "required"})
-	}
-	if fs != nil {
-		return &welfare.ValidationError{Fields: fs}
-	}
-	return nil
+	return welfare.CheckKeys("", id, area, child)
 }
 
 func (v *view) CreateSession(ctx context.Context, x *screening.Session) error {

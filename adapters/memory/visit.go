@@ -148,20 +148,7 @@ func checkVisit(v *visit.Visit) error {
 	if v == nil {
 		return invalid("Visit", "required")
 	}
-	var fs []welfare.FieldError
-	if v.ID == uuid.Nil {
-		fs = append(fs, welfare.FieldError{Field: "ID", Rule: "required"})
-	}
-	if v.AreaCode == "" {
-		fs = append(fs, welfare.FieldError{Field: "AreaCode", Rule: "required"})
-	}
-	if v.ChildID == uuid.Nil {
-		fs = append(fs, welfare.FieldError{Field: "ChildID", Rule: "required"})
-	}
-	if fs != nil {
-		return &welfare.ValidationError{Fields: fs}
-	}
-	return nil
+	return welfare.CheckKeys("", v.ID, v.AreaCode, v.ChildID)
 }
 
 // putVisit journals rec and makes it the latest version of its visit; on a journal

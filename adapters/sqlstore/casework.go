@@ -290,20 +290,10 @@ func (tb *cwTable[T]) check(x T, isNil bool) error {
 	if isNil {
 		return invalid(tb.name, "required")
 	}
-	var fs []welfare.FieldError
-	if tb.id(x) == uuid.Nil {
-		fs = append(fs, welfare.FieldError{Field: "ID", Rule: "required"})
+	if tb.child != nil {
+		return welfare.CheckKeys("", tb.id(x), tb.area(x), tb.child(x))
 	}
-	if tb.area(x) == "" {
-		fs = append(fs, welfare.FieldError{Field: "AreaCode", Rule: "required"})
-	}
-	if tb.child != nil && tb.child(x) == uuid.Nil {
-		fs = append(fs, welfare.FieldError{Field: "ChildID", Rule: "required"})
-	}
-	if fs != nil {
-		return &welfare.ValidationError{Fields: fs}
-	}
-	return nil
+	return welfare.CheckKeys("", tb.id(x), tb.area(x))
 }
 
 // cwRow is a casework record as stored.

@@ -91,17 +91,7 @@ func checkChild(c *welfare.Child, prefix string) error {
 	if c == nil {
 		return invalid(strings.TrimSuffix(prefix, ".")+"Child", "required")
 	}
-	var fs []welfare.FieldError
-	if c.ID == uuid.Nil {
-		fs = append(fs, welfare.FieldError{Field: prefix + "ID", Rule: "required"})
-	}
-	if c.AreaCode == "" {
-		fs = append(fs, welfare.FieldError{Field: prefix + "AreaCode", Rule: "required"})
-	}
-	if fs != nil {
-		return &welfare.ValidationError{Fields: fs}
-	}
-	return nil
+	return welfare.CheckKeys(prefix, c.ID, c.AreaCode)
 }
 
 // CreateChild stores c as version 1, journals it, and sets c.Version to 1. An existing

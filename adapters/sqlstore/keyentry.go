@@ -30,20 +30,7 @@ func checkEntry(e *welfare.KeyEntry) error {
 	if e == nil {
 		return invalid("KeyEntry", "required")
 	}
-	var fs []welfare.FieldError
-	if e.ID == uuid.Nil {
-		fs = append(fs, welfare.FieldError{Field: "ID", Rule: "required"})
-	}
-	if e.AreaCode == "" {
-		fs = append(fs, welfare.FieldError{Field: "AreaCode", Rule: "required"})
-	}
-	if e.ChildID == uuid.Nil {
-		fs = append(fs, welfare.FieldError{Field: "ChildID", Rule: "required"})
-	}
-	if fs != nil {
-		return &welfare.ValidationError{Fields: fs}
-	}
-	return nil
+	return welfare.CheckKeys("", e.ID, e.AreaCode, e.ChildID)
 }
 
 // prepareEntry returns e in stored form at version, its document and the leaf.

@@ -57,20 +57,7 @@ type requestSecrets struct {
 
 // checkScreeningRecord reports a missing ID, area code or child ID.
 func checkScreeningRecord(id uuid.UUID, area string, child uuid.UUID) error {
-	var fs []welfare.FieldError
-	if id == uuid.Nil {
-		fs = append(fs, welfare.FieldError{Field: "ID", Rule: "required"})
-	}
-	if area == "" {
-		fs = append(fs, welfare.FieldError{Field: "AreaCode", Rule: "required"})
-	}
-	if child == uuid.Nil {
-		fs = append(fs, welfare.FieldError{Field: "ChildID", Rule: "required"})
-	}
-	if fs != nil {
-		return &welfare.ValidationError{Fields: fs}
-	}
-	return nil
+	return welfare.CheckKeys("", id, area, child)
 }
 
 // recCursor is a position in the screening scan order.

@@ -32,17 +32,7 @@ func checkStaff(m *welfare.Staff) error {
 	if m == nil {
 		return invalid("Staff", "required")
 	}
-	var fs []welfare.FieldError
-	if m.ID == uuid.Nil {
-		fs = append(fs, welfare.FieldError{Field: "ID", Rule: "required"})
-	}
-	if m.AreaCode == "" {
-		fs = append(fs, welfare.FieldError{Field: "AreaCode", Rule: "required"})
-	}
-	if fs != nil {
-		return &welfare.ValidationError{Fields: fs}
-	}
-	return nil
+	return welfare.CheckKeys("", m.ID, m.AreaCode)
 }
 
 // staffRow is a staff member as stored.
