@@ -104,6 +104,10 @@ type signalLine struct {
 	WorkerID uuid.UUID `json:"worker_id"`
 	Visits   int       `json:"visits"`
 	Review   string    `json:"review"` // confirm, dismiss or pending
+	Score    float64   `json:"score"`  // strength, for ranking
+	// Explanation says, in Chinese and without personal data, what was seen and why it
+	// matters.
+	Explanation string `json:"explanation"`
 }
 
 type inputFile struct {
@@ -589,7 +593,8 @@ func evaluateVisits(ctx context.Context, e *env, vs visit.Store, cfg config, s *
 	findings := audit.VisitFindings(short, s)
 
 	var signals []audit.QualitySignal
-	for _, sg := range det.Signals() {
+	detected := det.Signals()
+	for _, sg := range detected {
 		signals = append(signals, audit.QualitySignal{Kind: string(sg.Kind), KindName: sg.Kind.Chinese(), RuleID: sg.RuleID,
 			VisitIDs: sg.VisitIDs, ChildIDs: sg.ChildIDs, WorkerID: sg.WorkerID, Facts: sg.Facts, Explanation: sg.Explanation})
 	}
@@ -603,7 +608,7 @@ func evaluateVisits(ctx context.Context, e *env, vs visit.Store, cfg config, s *
 		}
 	}
 	var confirmed []audit.QualitySignal
-	for _, sg := range signals {
+	for i, sg := range signals {
 		k := sg.Key()
 		d := decided[k]
 		if d == "" {
@@ -612,7 +617,8 @@ func evaluateVisits(ctx context.Context, e *env, vs visit.Store, cfg config, s *
 		if d == audit.DecisionConfirm {
 			confirmed = append(confirmed, sg)
 		}
-		sv.List = append(sv.List, signalLine{Key: k, Kind: sg.Kind, Name: sg.KindName, WorkerID: sg.WorkerID, Visits: len(sg.VisitIDs), Review: d})
+		sv.List = append(sv.List, signalLine{Key: k, Kind: sg.Kind, Name: sg.KindName, WorkerID: sg.WorkerID,
+			Visits: len(sg.VisitIDs), Review: d, Score: detected[i].Score, Explanation: sg.Explanation})
 	}
 	a.Signals = sv
 

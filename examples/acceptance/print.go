@@ -66,6 +66,7 @@ func printAcceptance(p *printer, prog *welfare.Programme, div *welfare.Divisions
 			p.f("（复核记录 SHA-256 %s）", sv.ReviewsSHA256)
 		}
 		p.f("\n")
+		printTopSignals(p, sv.List)
 	}
 	shown := map[string]int{}
 	for _, f := range a.FindingList {
@@ -177,4 +178,30 @@ func yesNo(b bool) string {
 		return "是"
 	}
 	return "否"
+}
+
+// printTopSignals prints the signals per kind and, since scores compare only within a
+// kind, the strongest signal of each kind with its explanation, for the auditor to
+// review first.
+func printTopSignals(p *printer, list []signalLine) {
+	if len(list) == 0 {
+		return
+	}
+	byKind := map[string]int{}
+	best := map[string]signalLine{}
+	for _, s := range list {
+		byKind[s.Kind]++
+		if b, ok := best[s.Kind]; !ok || s.Score > b.Score {
+			best[s.Kind] = s
+		}
+	}
+	p.f("    按类型：")
+	for _, k := range sortedByCount(byKind) {
+		p.f(" %s %d", best[k].Name, byKind[k])
+	}
+	p.f("\n    各类最强的一条（请优先复核；编号用于 -reviews）：\n")
+	for _, k := range sortedByCount(byKind) {
+		s := best[k]
+		p.f("    · [%s] %s：%s\n", s.Key, s.Name, s.Explanation)
+	}
 }
