@@ -536,46 +536,61 @@ func (s *Store) Children(ctx context.Context, f welfare.ChildFilter) iter.Seq2[*
 			}
 		}
 		query += orderByIDLimit
-		after := f.After
-		n := 0
-		for {
-			limit := s.opts.PageSize
-			if f.Limit > 0 {
-				limit = min(limit, f.Limit-n)
-			}
+		pageArgs := func(after uuid.UUID, limit int) []any {
 			args := make([]any, 0, 3+len(filterArgs))
 			args = append(args, f.Area, idArg(after))
 			args = append(args, filterArgs...)
-			args = append(args, limit)
-			var page []rawChild
-			err := s.read(ctx, func(q querier) (err error) {
-				page, err = s.queryRawChildren(ctx, q, query, args...)
-				return err
-			})
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			for _, r := range page {
-				if err := ctx.Err(); err != nil {
-					yield(nil, err)
-					return
-				}
-				c, err := s.decodeChild(r.id, r.version, r.document, r.sealed)
-				if err != nil {
-					yield(nil, err)
-					return
-				}
-				if !yield(c, nil) {
-					return
-				}
-			}
-			n += len(page)
-			if len(page) < limit || (f.Limit > 0 && n >= f.Limit) {
-				return
-			}
-			after = page[len(page)-1].id
+			return append(args, limit)
 		}
+		scanDocuments(ctx, s, query, pageArgs, f.After, f.Limit, s.decodeRawChild, yield)
+	}
+}
+
+func (s *Store) decodeRawChild(r rawChild) (*welfare.Child, error) {
+	return s.decodeChild(r.id, r.version, r.document, r.sealed)
+}
+
+// scanDocuments streams the decoded records of a keyset-paginated query (rows of id,
+// version, document, sealed in ID order), one page per read: pageArgs gives the
+// query's arguments for the page after an ID, with the page's row limit last; total
+// caps the records streamed (0: none). Memory is bounded by the page.
+func scanDocuments[T any](ctx context.Context, s *Store, query string, pageArgs func(after uuid.UUID, limit int) []any,
+	after uuid.UUID, total int, decode func(rawChild) (T, error), yield func(T, error) bool) {
+	var zero T
+	n := 0
+	for {
+		limit := s.opts.PageSize
+		if total > 0 {
+			limit = min(limit, total-n)
+		}
+		var page []rawChild
+		err := s.read(ctx, func(q querier) (err error) {
+			page, err = s.queryRawChildren(ctx, q, query, pageArgs(after, limit)...)
+			return err
+		})
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		for _, r := range page {
+			if err := ctx.Err(); err != nil {
+				yield(zero, err)
+				return
+			}
+			v, err := decode(r)
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			if !yield(v, nil) {
+				return
+			}
+		}
+		n += len(page)
+		if len(page) < limit || (total > 0 && n >= total) {
+			return
+		}
+		after = page[len(page)-1].id
 	}
 }
 

@@ -163,35 +163,10 @@ func (s *Store) StaffMembers(ctx context.Context, area string) iter.Seq2[*welfar
 			yield(nil, invalid("area", "required"))
 			return
 		}
-		after := uuid.Nil
-		for {
-			var page []rawChild // same shape: id, version, document, sealed
-			err := s.read(ctx, func(q querier) (err error) {
-				page, err = s.queryRawChildren(ctx, q, selectStaffPage, area, idArg(after), s.opts.PageSize)
-				return err
-			})
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			for _, r := range page {
-				if err := ctx.Err(); err != nil {
-					yield(nil, err)
-					return
-				}
-				m, err := s.decodeStaff(r.id, r.version, r.document, r.sealed)
-				if err != nil {
-					yield(nil, err)
-					return
-				}
-				if !yield(m, nil) {
-					return
-				}
-			}
-			if len(page) < s.opts.PageSize {
-				return
-			}
-			after = page[len(page)-1].id
+		pageArgs := func(after uuid.UUID, limit int) []any { return []any{area, idArg(after), limit} }
+		decode := func(r rawChild) (*welfare.Staff, error) { // same row shape as children
+			return s.decodeStaff(r.id, r.version, r.document, r.sealed)
 		}
+		scanDocuments(ctx, s, selectStaffPage, pageArgs, uuid.Nil, 0, decode, yield)
 	}
 }

@@ -819,38 +819,11 @@ func (s *Store) ChildrenInRegion(ctx context.Context, area, region string) iter.
 			yield(nil, invalid("Area", "required"))
 			return
 		}
-		after := uuid.Nil
-		for {
-			var page []rawChild
-			err := s.read(ctx, func(q querier) (err error) {
-				a := idArg(after)
-				page, err = s.queryRawChildren(ctx, q, query, area, region, end, like, a,
-					area, region, end, like, like, a, s.opts.PageSize)
-				return err
-			})
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			for _, r := range page {
-				if err := ctx.Err(); err != nil {
-					yield(nil, err)
-					return
-				}
-				c, err := s.decodeChild(r.id, r.version, r.document, r.sealed)
-				if err != nil {
-					yield(nil, err)
-					return
-				}
-				if !yield(c, nil) {
-					return
-				}
-			}
-			if len(page) < s.opts.PageSize {
-				return
-			}
-			after = page[len(page)-1].id
+		pageArgs := func(after uuid.UUID, limit int) []any {
+			a := idArg(after)
+			return []any{area, region, end, like, a, area, region, end, like, like, a, limit}
 		}
+		scanDocuments(ctx, s, query, pageArgs, uuid.Nil, 0, s.decodeRawChild, yield)
 	}
 }
 
